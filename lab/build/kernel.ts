@@ -1,0 +1,219 @@
+// The lab kernel: Debian's linux-source-6.1 tarball, `make tinyconfig`, our
+// config fragments and patches, built once and cached by the hash of all of
+// that. Modules for the lessons are built against this tree.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, cacheRoot } from '../paths.ts';
+import { CacheEntry, InputHash, pruneSiblings } from './cache-entry.ts';
+import { withLock } from './lock.ts';
+import { Progress, runStep } from './step.ts';
+
+export const SOURCE_PACKAGE = 'linux-source-6.1';
+const SOURCE_TARBALL = `/usr/src/${SOURCE_PACKAGE}.tar.xz`;
+const FRAGMENT = join(LAB_DIR, 'kernel.config');
+
+/**
+ * How the kernel is built, as data: its hash is part of the cache key, so
+ * changing any of it rebuilds the kernel, while editing the code around it
+ * (messages, progress) does not.
+ */
+const RECIPE = {
+  arch: 'x86_64',
+  baseConfig: 'tinyconfig',
+  targets: ['vmlinux', 'bzImage', 'modules'],
+  // QEMU boots the ELF vmlinux through its PVH entry; without symbols it
+  // loads faster. The unstripped one stays for modules and debugging.
+  bootImage: 'vmlinux.boot',
+  outputs: ['linux/vmlinux', 'linux/arch/x86/boot/bzImage', 'linux/Module.symvers', 'linux/usr/gen_init_cpio', 'vmlinux.boot'],
+} as const;
+
+/** Cache entries kept besides the current one (each is a 1.6 GB tree). */
+const KEEP_KERNELS = 2;
+// Files compiled by a build of this configuration, measured; only used for
+// the progress estimate until a build has recorded its own count.
+const COMPILED_ESTIMATE = 750;
+
+export interface KernelInfo {
+  /** The kernel's own version, e.g. 6.1.192 (what `uname -r` prints in the guest). */
+  release: string;
+  /** The Debian package version the source came from. */
+  packageVersion: string;
+  fragments: string[];
+  patches: string[];
+  /** How many files the build compiled, for the next build's progress estimate. */
+  compiled: number;
+}
+
+export interface LabKernel {
+  key: string;
+  /** The configured and built source tree: KDIR for out-of-tree modules. */
+  tree: string;
+  vmlinux: string;
+  /** What QEMU boots: the stripped vmlinux. */
+  bootImage: string;
+  bzImage: string;
+  info: KernelInfo;
+  /** True when this call built it, false when it came from the cache. */
+  built: boolean;
+}
+
+/** Lesson-provided inputs: kernel/<lesson>/*.patch and kernel/<lesson>/kernel.config. */
+export function lessonKernelInputs(): { patches: string[]; fragments: string[] } {
+  const patches: string[] = [];
+  const fragments: string[] = [];
+  if (!existsSync(KERNEL_EXAMPLES_DIR)) return { patches, fragments };
+  for (const lesson of readdirSync(KERNEL_EXAMPLES_DIR).sort()) {
+    const dir = join(KERNEL_EXAMPLES_DIR, lesson);
+    if (!statSync(dir).isDirectory()) continue;
+    for (const f of readdirSync(dir).sort()) {
+      if (f.endsWith('.patch')) patches.push(join(dir, f));
+      if (f === 'kernel.config') fragments.push(join(dir, f));
+    }
+  }
+  return { patches, fragments };
+}
+
+function packageVersion(): string {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Version}', SOURCE_PACKAGE], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    throw new Error(`kernel: Debian package ${SOURCE_PACKAGE} is not installed`);
+  }
+}
+
+interface KernelInputs {
+  entry: CacheEntry<KernelInfo>;
+  pkgVersion: string;
+  fragments: string[];
+  patches: string[];
+}
+
+function kernelInputs(): KernelInputs {
+  const pkgVersion = packageVersion();
+  const { patches, fragments: lessonFragments } = lessonKernelInputs();
+  const fragments = [FRAGMENT, ...lessonFragments];
+  const hash = new InputHash().add('package', `${SOURCE_PACKAGE} ${pkgVersion}`).add('recipe', JSON.stringify(RECIPE));
+  for (const f of fragments) hash.add('fragment', relative(REPO_ROOT, f)).addFile('content', f);
+  for (const p of patches) hash.add('patch', relative(REPO_ROOT, p)).addFile('content', p);
+  const entry = new CacheEntry<KernelInfo>(join(cacheRoot(), 'kernel'), hash.digest());
+  return { entry, pkgVersion, fragments, patches };
+}
+
+function toLabKernel(entry: CacheEntry<KernelInfo>, info: KernelInfo, built: boolean): LabKernel {
+  const tree = entry.path('linux');
+  return {
+    key: entry.key,
+    tree,
+    vmlinux: join(tree, 'vmlinux'),
+    bootImage: entry.path(RECIPE.bootImage),
+    bzImage: join(tree, 'arch/x86/boot/bzImage'),
+    info,
+    built,
+  };
+}
+
+/** The cached kernel if it is built and intact; never builds. */
+export function cachedKernel(): LabKernel | undefined {
+  const { entry } = kernelInputs();
+  const m = entry.verified();
+  return m ? toLabKernel(entry, m.info, false) : undefined;
+}
+
+export async function buildKernel(): Promise<LabKernel> {
+  const inputs = kernelInputs();
+  const { entry } = inputs;
+  const current = join(entry.parent, 'current');
+  return withLock(entry.lock, 'kernel', async () => {
+    const cached = entry.verified();
+    if (cached) {
+      CacheEntry.link(current, entry.path('linux'));
+      return toLabKernel(entry, cached.info, false);
+    }
+    const started = Date.now();
+    const info = await build(inputs);
+    entry.commit(info, [...RECIPE.outputs], (Date.now() - started) / 1000);
+    CacheEntry.link(current, entry.path('linux'));
+    pruneSiblings(entry.parent, entry.key, KEEP_KERNELS);
+    return toLabKernel(entry, info, true);
+  });
+}
+
+async function build({ entry, pkgVersion, fragments, patches }: KernelInputs): Promise<KernelInfo> {
+  const progress = new Progress('kernel');
+  console.log(`kernel: building Linux from ${SOURCE_PACKAGE} ${pkgVersion} into ${entry.dir}`);
+  entry.reset();
+  const log = entry.path('build.log');
+  const tree = entry.path('linux');
+  progress.done('unpacking the source');
+  await runStep(['mkdir', '-p', tree], { cwd: entry.dir, log });
+  await runStep(['tar', '-xf', SOURCE_TARBALL, '-C', tree, '--strip-components=1'], { cwd: entry.dir, log });
+  for (const p of patches) {
+    progress.done(`applying ${relative(REPO_ROOT, p)}`);
+    await runStep(['patch', '-p1', '--forward', '--batch', '-i', p], { cwd: tree, log });
+  }
+  progress.done(`configuring: ${RECIPE.baseConfig} + ${fragments.map((f) => relative(REPO_ROOT, f)).join(' + ')}`);
+  const make = ['make', `ARCH=${RECIPE.arch}`];
+  await runStep([...make, RECIPE.baseConfig], { cwd: tree, log });
+  await runStep(['scripts/kconfig/merge_config.sh', '-m', '.config', ...fragments], { cwd: tree, log });
+  await runStep([...make, 'olddefconfig'], { cwd: tree, log });
+  checkConfig(join(tree, '.config'), fragments);
+
+  const estimate = previousCompiledCount(entry.parent) ?? COMPILED_ESTIMATE;
+  let compiled = 0;
+  await runStep([...make, `-j${cpus().length + 1}`, ...RECIPE.targets], {
+    cwd: tree,
+    log,
+    onLine: (line) => {
+      if (!/^\s+CC\s/.test(line)) return;
+      compiled++;
+      const pct = Math.min(99, Math.floor((100 * compiled) / estimate));
+      progress.update(`compiling, ${compiled} of about ${estimate} files (${pct}%)`);
+    },
+  });
+  await runStep(['strip', '-o', entry.path(RECIPE.bootImage), join(tree, 'vmlinux')], { cwd: tree, log });
+  const release = readFileSync(join(tree, 'include/config/kernel.release'), 'utf8').trim();
+  progress.done(`built Linux ${release} (${compiled} files compiled)`);
+  return {
+    release,
+    packageVersion: pkgVersion,
+    fragments: fragments.map((f) => relative(REPO_ROOT, f)),
+    patches: patches.map((p) => relative(REPO_ROOT, p)),
+    compiled,
+  };
+}
+
+/**
+ * kconfig drops an option whose dependencies are unmet without a word, and
+ * keeps one that something else selects. Both would leave the lab without
+ * what a fragment promised, so both stop the build.
+ */
+function checkConfig(config: string, fragments: string[]): void {
+  const lines = new Set(readFileSync(config, 'utf8').split('\n'));
+  const wrong: string[] = [];
+  for (const f of fragments) {
+    for (const line of readFileSync(f, 'utf8').split('\n')) {
+      const want = line.trim();
+      const off = /^# (CONFIG_\w+) is not set$/.exec(want);
+      if (/^CONFIG_\w+=/.test(want) && !lines.has(want)) wrong.push(`${want} (${relative(REPO_ROOT, f)})`);
+      if (off && [...lines].some((l) => l.startsWith(`${off[1]}=`))) wrong.push(`${want} (${relative(REPO_ROOT, f)})`);
+    }
+  }
+  if (wrong.length > 0) {
+    throw new Error(`kernel: these options did not come out as the fragments ask:\n  ${wrong.join('\n  ')}`);
+  }
+}
+
+function previousCompiledCount(parent: string): number | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(join(parent, 'current', '..', 'manifest.json'), 'utf8')) as {
+      info?: KernelInfo;
+    };
+    return manifest.info?.compiled || undefined;
+  } catch {
+    return undefined;
+  }
+}

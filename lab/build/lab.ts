@@ -1,0 +1,26 @@
+// Everything a lab VM needs, built or taken from the cache: host packages,
+// then the kernel, then the image that depends on it.
+import { ensureHostPackages } from '../setup/host-packages.ts';
+import { buildImage, type LabImage } from './image.ts';
+import { buildKernel, type LabKernel } from './kernel.ts';
+
+export interface Lab {
+  kernel: LabKernel;
+  image: LabImage;
+}
+
+export async function buildLab({ quiet = false } = {}): Promise<Lab> {
+  const started = Date.now();
+  ensureHostPackages();
+  const kernel = await buildKernel();
+  const image = await buildImage(kernel);
+  if (!quiet || kernel.built || image.built) {
+    const what = kernel.built || image.built ? 'built' : 'up to date, nothing rebuilt';
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(
+      `lab: Linux ${kernel.info.release} from ${'linux-source-6.1'} ${kernel.info.packageVersion}, ` +
+        `lessons: ${image.info.lessons.join(' ') || '(none)'} — ${what} in ${secs} s`,
+    );
+  }
+  return { kernel, image };
+}

@@ -1,0 +1,79 @@
+// The Debian packages the lab needs on the host, checked before every build
+// and installed with apt-get when we are root. Each entry says why it is here
+// so that the list can shrink when a reason goes away.
+import { spawnSync } from 'node:child_process';
+
+export interface HostPackage {
+  name: string;
+  why: string;
+}
+
+export const LAB_PACKAGES: readonly HostPackage[] = [
+  { name: 'qemu-system-x86', why: 'runs the lab VM' },
+  { name: 'busybox-static', why: 'the guest userland' },
+  { name: 'linux-source-6.1', why: 'the lab kernel source' },
+  { name: 'gcc', why: 'kernel, modules and user programs' },
+  { name: 'make', why: 'kernel and module builds' },
+  { name: 'libc6-dev', why: 'static user programs (libc.a)' },
+  { name: 'flex', why: 'kernel build (kconfig lexer)' },
+  { name: 'bison', why: 'kernel build (kconfig parser)' },
+  { name: 'bc', why: 'kernel build (timeconst)' },
+  { name: 'libelf-dev', why: 'kernel build (objtool, modpost)' },
+  { name: 'libssl-dev', why: 'kernel build (host tools)' },
+  { name: 'cpio', why: 'kernel build (headers archive)' },
+  { name: 'xz-utils', why: 'unpacks the kernel source tarball' },
+  { name: 'perl', why: 'kernel build and scripts/checkpatch.pl' },
+];
+
+/** Names from `wanted` that dpkg does not report as installed. */
+export function missingPackages(wanted: readonly HostPackage[]): string[] {
+  const names = wanted.map((p) => p.name);
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${db:Status-Status}\n', ...names], {
+    encoding: 'utf8',
+  });
+  if (r.error) {
+    throw new Error('setup: dpkg-query not found; the lab needs a Debian-based host');
+  }
+  const installed = new Set(
+    r.stdout
+      .split('\n')
+      .filter((line) => line.endsWith(' installed'))
+      .map((line) => line.split(' ')[0]),
+  );
+  return names.filter((n) => !installed.has(n));
+}
+
+/**
+ * Make sure every package is installed. As root, missing ones are installed
+ * with apt-get (its progress shown); otherwise we stop with the exact command
+ * to run, because a half-set-up host fails later in less clear ways.
+ */
+export function ensureHostPackages(wanted: readonly HostPackage[] = LAB_PACKAGES): void {
+  const missing = missingPackages(wanted);
+  if (missing.length === 0) return;
+  const why = missing
+    .map((n) => `${n} (${wanted.find((p) => p.name === n)?.why ?? ''})`)
+    .join(', ');
+  const install = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`setup: missing Debian packages: ${why}\nsetup: run: sudo ${install}`);
+  }
+  console.log(`setup: installing missing Debian packages: ${why}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  // A fresh machine's package lists are empty or stale; this runs only when
+  // something is missing, so the refresh costs nothing on a set-up host.
+  run(['apt-get', 'update'], env);
+  run(install.split(' '), env);
+  const still = missingPackages(wanted);
+  if (still.length > 0) {
+    throw new Error(`setup: apt-get did not install: ${still.join(' ')}`);
+  }
+}
+
+function run(argv: string[], env: NodeJS.ProcessEnv): void {
+  const [cmd, ...args] = argv as [string, ...string[]];
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    throw new Error(`setup: '${argv.join(' ')}' failed (exit ${r.status ?? r.signal})`);
+  }
+}

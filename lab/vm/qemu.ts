@@ -1,0 +1,142 @@
+// The QEMU command line of a lab VM. Everything that shapes the guest's
+// attack surface and boot time is decided here, in one place:
+// - microvm with -nodefaults: no PCI, no network, no disk, no host share;
+// - the console is QEMU's stdio (a pty when spawned by node-pty), with
+//   signal=off so Ctrl-C reaches the guest instead of killing QEMU;
+// - -no-reboot plus the guest's reboot=t/panic=-1: poweroff, reboot and a
+//   panic all end the QEMU process, which is how the host notices them;
+// - -sandbox: QEMU's seccomp filter, so a QEMU bug cannot spawn processes.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export type Accel = 'tcg' | 'kvm';
+
+export interface QemuOptions {
+  kernel: string;
+  initrd: string;
+  accel: Accel;
+  memoryMiB?: number;
+  /** Unix socket for the control UART (ttyS1 in the guest). */
+  controlSocket?: string;
+  /**
+   * Unix socket for a second console into the same VM, on ttyS3 (ttyS1 is
+   * the control UART). The PC's four UARTs have two interrupt lines: ttyS2
+   * would share IRQ 4 with ttyS0, the busiest port, and a shared ISA line
+   * can lose an interrupt when both ports are busy (a lost THRE interrupt
+   * stalls a port until the line fires again). ttyS3 shares IRQ 3 with the
+   * control UART, which carries a few bytes per resize, and LabVM follows
+   * each resize with a nudge so the driver polls both ports once more.
+   * Floods on ttyS0 and ttyS3 at once, with resizes, complete.
+   */
+  consoleSockets?: string[];
+  /** Extra kernel command-line words, e.g. for tests. */
+  append?: string[];
+}
+
+/** ttyS3: one console besides ttyS0. */
+export const MAX_EXTRA_CONSOLES = 1;
+/** The guest UART of extra console i (1-based). */
+export const EXTRA_CONSOLE_TTY = [3] as const;
+
+export const QEMU_BINARY = 'qemu-system-x86_64';
+export const QEMU_PACKAGE = 'qemu-system-x86';
+
+/**
+ * The guest's TSC frequency in kHz, if the host can tell it. Under TCG the
+ * guest reads the host's TSC, and the guest's own calibration of it is flaky
+ * (when it fails the guest falls back to a clock with 4 ms resolution).
+ * On a virtual host, /proc/cpuinfo's "cpu MHz" is the TSC frequency the
+ * hypervisor reports; on bare metal it is the current core clock, which is
+ * not, so there we let the guest calibrate. UKLAB_TSC_KHZ overrides (0: off).
+ */
+export function hostTscKHz(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (env.UKLAB_TSC_KHZ !== undefined) return Number(env.UKLAB_TSC_KHZ) || undefined;
+  try {
+    const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+    const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1]?.split(' ') ?? [];
+    const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(cpuinfo)?.[1]);
+    if (!flags.includes('hypervisor') || !flags.includes('constant_tsc') || !(mhz > 0)) return undefined;
+    return Math.round(mhz * 1000);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The kernel command line. Only emergencies reach the console: kernel
+ * messages would land at random places in the learner's terminal and in the
+ * output the tests compare, and `dmesg` is how the lessons read them. A
+ * panic still prints all of its text (panic() raises the console loglevel).
+ * No local APIC timer: its calibration takes about 220 ms under TCG and is
+ * then thrown away; the PIT drives the tick instead.
+ */
+export function kernelCommandLine(opts: QemuOptions): string {
+  const tsc = hostTscKHz();
+  return [
+    'console=ttyS0',
+    'loglevel=1',
+    'noapictimer',
+    ...(tsc ? [`tsc_early_khz=${tsc}`] : []),
+    'reboot=t',
+    'panic=-1',
+    ...(opts.controlSocket ? ['lab.ctl'] : []),
+    ...(opts.consoleSockets?.length ? [`lab.consoles=${opts.consoleSockets.length + 1}`] : []),
+    ...(opts.append ?? []),
+  ].join(' ');
+}
+
+export function qemuArgs(opts: QemuOptions): string[] {
+  const args = [
+    '-M', 'microvm,x-option-roms=off',
+    '-accel', opts.accel === 'kvm' ? 'kvm' : 'tcg',
+    '-m', String(opts.memoryMiB ?? 128),
+    '-nodefaults',
+    '-no-user-config',
+    '-display', 'none',
+    '-no-reboot',
+    '-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny',
+    '-chardev', 'stdio,id=console,signal=off',
+    '-serial', 'chardev:console',
+  ];
+  if (opts.accel === 'kvm') args.push('-cpu', 'host');
+  if (opts.controlSocket) {
+    args.push(
+      '-chardev', `socket,id=control,path=${opts.controlSocket},server=on,wait=off`,
+      '-device', 'isa-serial,chardev=control,index=1',
+    );
+  }
+  const extra = opts.consoleSockets ?? [];
+  if (extra.length > MAX_EXTRA_CONSOLES) throw new Error(`lab: at most ${MAX_EXTRA_CONSOLES} extra consoles`);
+  extra.forEach((path, i) => {
+    args.push(
+      '-chardev', `socket,id=console${i + 2},path=${path},server=on,wait=off`,
+      '-device', `isa-serial,chardev=console${i + 2},index=${EXTRA_CONSOLE_TTY[i]}`,
+    );
+  });
+  args.push('-kernel', opts.kernel, '-initrd', opts.initrd, '-append', kernelCommandLine(opts));
+  return args;
+}
+
+/** Absolute path of qemu-system-x86_64, or an error naming the Debian package. */
+export function findQemu(env: NodeJS.ProcessEnv = process.env): string {
+  for (const dir of (env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+    const p = join(dir, QEMU_BINARY);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new Error(`lab: ${QEMU_BINARY} not found; install the Debian package ${QEMU_PACKAGE}`);
+}
+
+/** KVM is usable only if /dev/kvm opens read-write; a hang is caught later by the boot deadline. */
+export function kvmAvailable(): boolean {
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,41 @@
+// Which QEMU processes exist, so a suite can prove it left none behind.
+import { readdirSync, readFileSync } from 'node:fs';
+
+export function qemuPids(): Set<number> {
+  const pids = new Set<number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv0 = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      if (argv0.endsWith('qemu-system-x86_64')) pids.add(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    // A zombie still answers kill(0); /proc/PID/stat tells it apart.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) Z /.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Poll until `pid` is gone, up to `ms`. */
+export async function waitGone(pid: number, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !isAlive(pid);
+}
+
+/** QEMU processes that were not there in `before`. */
+export function newQemuPids(before: Set<number>): number[] {
+  return [...qemuPids()].filter((p) => !before.has(p) && isAlive(p));
+}

@@ -1,0 +1,116 @@
+// The build cache: a finished entry is trusted only while every file its
+// manifest lists is intact; anything else is rebuilt, never used.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CacheEntry, InputHash, pruneSiblings } from '../../lab/build/cache-entry.ts';
+import { withLock } from '../../lab/build/lock.ts';
+import { REPO_ROOT } from '../../lab/paths.ts';
+import { testLab } from '../helpers/lab.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'uklab-cache-test-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function sealedEntry(parent: string, key: string): CacheEntry<{ n: number }> {
+  const e = new CacheEntry<{ n: number }>(parent, key);
+  e.reset();
+  writeFileSync(e.path('out.bin'), 'x'.repeat(1000));
+  e.commit({ n: 1 }, ['out.bin'], 0.1);
+  return e;
+}
+
+describe('cache entries', () => {
+  test('a sealed entry verifies and returns its info', () => {
+    const e = sealedEntry(join(scratch, 'a'), '0123456789abcdef');
+    assert.deepEqual(e.verified()?.info, { n: 1 });
+  });
+
+  test('a truncated, changed or missing output makes the entry untrusted', () => {
+    const e = sealedEntry(join(scratch, 'b'), '0123456789abcdef');
+    truncateSync(e.path('out.bin'), 10);
+    assert.equal(e.verified(), undefined);
+    const f = sealedEntry(join(scratch, 'c'), '0123456789abcdef');
+    writeFileSync(f.path('out.bin'), 'y'.repeat(1000)); // same size, other bytes
+    assert.equal(f.verified(), undefined);
+    const g = sealedEntry(join(scratch, 'd'), '0123456789abcdef');
+    rmSync(g.path('out.bin'));
+    assert.equal(g.verified(), undefined);
+  });
+
+  test('an interrupted build (no manifest) is not an entry', () => {
+    const e = new CacheEntry(join(scratch, 'e'), '0123456789abcdef');
+    e.reset();
+    writeFileSync(e.path('out.bin'), 'half');
+    assert.equal(e.verified(), undefined);
+  });
+
+  test('input hashes change with any input, and with the labels', () => {
+    const h = (a: string, b: string): string => new InputHash().add('x', a).add('y', b).digest();
+    assert.equal(h('1', '2'), h('1', '2'));
+    assert.notEqual(h('1', '2'), h('1', '3'));
+    assert.notEqual(h('12', ''), h('1', '2'), 'lengths are part of the hash');
+  });
+
+  test('pruning drops interrupted builds and old entries, keeps the current one', () => {
+    const parent = join(scratch, 'prune');
+    const keys = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', 'cccccccccccccccc'];
+    for (const k of keys) sealedEntry(parent, k);
+    mkdirSync(join(parent, 'dddddddddddddddd')); // interrupted
+    mkdirSync(join(parent, 'eeeeeeeeeeeeeeee'));
+    mkdirSync(join(parent, 'eeeeeeeeeeeeeeee.lock')); // being built elsewhere
+    pruneSiblings(parent, keys[2]!, 2);
+    assert.ok(existsSync(join(parent, keys[2]!)));
+    assert.equal([keys[0], keys[1]].filter((k) => existsSync(join(parent, k!))).length, 1);
+    assert.ok(!existsSync(join(parent, 'dddddddddddddddd')));
+    assert.ok(existsSync(join(parent, 'eeeeeeeeeeeeeeee')));
+  });
+});
+
+describe('build lock', () => {
+  test('serialises builds', async () => {
+    const lock = join(scratch, 'serial.lock');
+    const order: string[] = [];
+    const job = (name: string) =>
+      withLock(lock, 'test', async () => {
+        order.push(`${name}+`);
+        await new Promise((r) => setTimeout(r, 50));
+        order.push(`${name}-`);
+      });
+    await Promise.all([job('a'), job('b')]);
+    assert.deepEqual(order.join(' ').match(/[ab]\+ [ab]-/g)?.length, 2);
+  });
+
+  test('takes over a lock whose owner died', async () => {
+    const lock = join(scratch, 'stale.lock');
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), '999999999');
+    assert.equal(await withLock(lock, 'test', async () => 'ran'), 'ran');
+  });
+});
+
+test('`lab build`: reuses an intact image, rebuilds a corrupt one', { timeout: 600_000 }, async () => {
+  const lab = await testLab();
+  // A cache of our own whose kernel is the real one (a link, not a copy).
+  const cache = join(scratch, 'cache');
+  mkdirSync(join(cache, 'kernel'), { recursive: true });
+  symlinkSync(join(lab.kernel.tree, '..'), join(cache, 'kernel', lab.kernel.key));
+  const build = (): string => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'lab/cli.ts', 'build'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, UKLAB_CACHE: cache },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+  };
+  const first = build();
+  assert.match(first, /image: initramfs with/);
+  assert.doesNotMatch(first, /kernel: building/);
+  assert.match(build(), /nothing rebuilt/);
+  truncateSync(join(cache, 'image', lab.image.key, 'initramfs.cpio'), 4096);
+  assert.match(build(), /image: initramfs with/);
+  assert.match(build(), /nothing rebuilt/);
+});

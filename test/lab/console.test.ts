@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CommandFrame, ConsoleTail, PANIC_LINE, PROMPT_AT_END, stripTerminal } from '../../lab/vm/console.ts';
+
+test('the prompt is recognised only at the end of the output', () => {
+  assert.match('banner\r\nlab:/lab# ', PROMPT_AT_END);
+  assert.match('lab:/lab/ioctl$ ', PROMPT_AT_END);
+  assert.match('lab:/lab# \x1b[6n', PROMPT_AT_END);
+  assert.doesNotMatch('lab:/lab# ls\r\n', PROMPT_AT_END);
+  assert.doesNotMatch('slab: 12 ', PROMPT_AT_END);
+});
+
+test('a panic line yields its reason', () => {
+  const m = PANIC_LINE.exec('[ 1.2] Kernel panic - not syncing: sysrq triggered crash\r\n');
+  assert.equal(m?.[1], 'sysrq triggered crash');
+});
+
+test('a framed command is cut out of the echo and the prompt around it', () => {
+  const f = new CommandFrame('abcd');
+  const line = f.line('ls /lab');
+  assert.ok(line.endsWith('\n') && !line.slice(0, -1).includes('\n'));
+  // What a terminal shows: the echo (escapes as text), then the real output.
+  const echo = `lab:/lab# ${line.replace('\n', '\r\n')}`;
+  assert.equal(f.parse(echo), undefined, 'the echo alone must not complete the frame');
+  const out = `${echo}\x1eBabcd\x1e\r\nhello\r\nworld\r\n\x1eEabcd:3\x1e\r\nlab:/lab# `;
+  assert.deepEqual(f.parse(out), { output: 'hello\nworld\n', status: 3 });
+});
+
+test('a frame for another command is not taken', () => {
+  const f = new CommandFrame('aaaa');
+  assert.equal(f.parse('\x1eBbbbb\x1e\r\nx\r\n\x1eEbbbb:0\x1e'), undefined);
+});
+
+test('multi-line commands are refused rather than half-run', () => {
+  assert.throws(() => new CommandFrame('x').line('echo a\necho b'), /single line/);
+});
+
+test('the console tail is bounded and strips terminal sequences', () => {
+  const t = new ConsoleTail(100);
+  for (let i = 0; i < 1000; i++) t.push(`line ${i}\r\n`);
+  assert.ok(t.get().length <= 200);
+  assert.equal(t.lines(2), 'line 998\nline 999');
+  assert.equal(stripTerminal('\x1b[1;32mok\x1b[0m\r\n'), 'ok\n');
+});

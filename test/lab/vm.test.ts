@@ -1,0 +1,107 @@
+// The lab VM for real: QEMU boots the lab kernel and image built by
+// `npm run lab -- build`, and every test drives the guest's shell.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Lab } from '../../lab/build/lab.ts';
+import { bootLabVM } from '../../lab/vm/boot.ts';
+import { CommandTimeoutError, KernelPanicError, type LabVM } from '../../lab/vm/machine.ts';
+import { testLab } from '../helpers/lab.ts';
+import { newQemuPids, qemuPids, waitGone } from '../helpers/processes.ts';
+
+const qemuBefore = qemuPids();
+let lab: Lab;
+
+before(async () => {
+  lab = await testLab();
+});
+
+describe('a booted lab VM', () => {
+  let vm: LabVM;
+  before(async () => {
+    vm = await bootLabVM(lab);
+  });
+  after(async () => {
+    await vm.stop();
+  });
+
+  test('runs the lab kernel: uname -r is the version the build recorded', async () => {
+    const r = await vm.exec('uname -r');
+    assert.equal(r.status, 0);
+    assert.equal(r.output.trim(), lab.kernel.info.release);
+    assert.match(lab.kernel.info.release, /^6\.1\.\d+$/);
+  });
+
+  test("passes a command's exit status back", async () => {
+    assert.equal((await vm.exec('false')).status, 1);
+    assert.equal((await vm.exec("sh -c 'exit 7'")).status, 7);
+    const r = await vm.exec('echo out; echo err >&2');
+    assert.equal(r.output, 'out\nerr\n');
+  });
+
+  test('loads and unloads the hello module, twice', async () => {
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await vm.exec('insmod /lab/hello/hello.ko')).status, 0);
+      assert.match((await vm.exec('lsmod')).output, /^hello /m);
+      assert.equal((await vm.exec('rmmod hello')).status, 0);
+      assert.doesNotMatch((await vm.exec('lsmod')).output, /^hello /m);
+    }
+    const log = (await vm.exec('dmesg')).output;
+    assert.equal(log.match(/hello: hello, kernel/g)?.length, 2);
+    assert.equal(log.match(/hello: goodbye, kernel/g)?.length, 2);
+  });
+
+  test('has what the lessons rely on: mounts, hostname, no network device', async () => {
+    const mounts = (await vm.exec('cat /proc/mounts')).output;
+    for (const fs of ['proc', 'sysfs', 'devtmpfs', 'debugfs', 'tmpfs']) assert.match(mounts, new RegExp(` ${fs} `));
+    assert.equal((await vm.exec('hostname')).output, 'lab\n');
+    assert.equal((await vm.exec('ls /sys/class/net')).output.trim(), 'lo');
+  });
+});
+
+test('a kernel panic is reported as such, with the console tail, and QEMU is gone', async () => {
+  const vm = await bootLabVM(lab);
+  await assert.rejects(vm.exec('echo c > /proc/sysrq-trigger'), (e: unknown) => {
+    assert.ok(e instanceof KernelPanicError);
+    assert.match(e.message, /^kernel panic: sysrq triggered crash/);
+    assert.match(e.exit.tail, /Kernel panic - not syncing/);
+    return true;
+  });
+  const exit = await vm.exited;
+  assert.equal(exit.reason, 'panic');
+  assert.ok(await waitGone(vm.pid), 'QEMU still runs after the panic');
+});
+
+test('a command that never returns times out and the VM is killed', async () => {
+  const vm = await bootLabVM(lab);
+  const started = Date.now();
+  await assert.rejects(vm.exec('sleep 1000', { timeoutMs: 1500 }), CommandTimeoutError);
+  assert.ok(Date.now() - started < 10_000);
+  assert.equal((await vm.exited).reason, 'killed');
+  assert.ok(await waitGone(vm.pid));
+});
+
+test('poweroff ends the VM cleanly', async () => {
+  const vm = await bootLabVM(lab);
+  vm.write('poweroff\n');
+  const exit = await vm.exited;
+  assert.equal(exit.reason, 'poweroff');
+  assert.ok(await waitGone(vm.pid));
+});
+
+test('a KVM request boots, or falls back to TCG with a message', { timeout: 60_000 }, async () => {
+  const warnings: string[] = [];
+  const vm = await bootLabVM(lab, { accel: 'kvm', warn: (m) => warnings.push(m) });
+  try {
+    assert.equal((await vm.exec('echo ok')).output, 'ok\n');
+    if (vm.accel === 'tcg') assert.match(warnings.join('\n'), /using TCG/);
+    else assert.deepEqual(warnings, []);
+  } finally {
+    await vm.stop();
+  }
+});
+
+test('leaves no QEMU process behind', async () => {
+  const left = newQemuPids(qemuBefore);
+  for (const pid of left) await waitGone(pid, 3000);
+  assert.deepEqual(newQemuPids(qemuBefore), []);
+});
