@@ -1,6 +1,7 @@
 // What `npm test` needs before the first test runs: the lab's host packages
-// plus the test-only ones, then the lab kernel and image (cached).
+// plus the test-only ones, the lab kernel and image (cached), the site.
 import { buildLab } from '../build/lab.ts';
+import { ensureSite } from '../build/site.ts';
 import { LAB_PACKAGES, ensureHostPackages, type HostPackage } from './host-packages.ts';
 
 export const TEST_PACKAGES: readonly HostPackage[] = [
@@ -9,3 +10,9 @@ export const TEST_PACKAGES: readonly HostPackage[] = [
 
 ensureHostPackages([...LAB_PACKAGES, ...TEST_PACKAGES]);
 await buildLab();
+// The end-to-end tests open the built site; a failed build (a broken link,
+// a missing included file) fails the test run here.
+if (!ensureSite()) {
+  console.error('site: the build failed');
+  process.exit(1);
+}

@@ -19,7 +19,7 @@ before(async () => {
 });
 
 test('exec runs a command in /lab/LESSON and prints its output', () => {
-  const r = cli('exec', '--lesson', 'hello', '--', 'pwd; ls');
+  const r = cli('exec', '--lesson', 'hello', '--', 'pwd; ls -1');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '/lab/hello\nhello.c\nhello.ko\n');
 });

@@ -50,6 +50,25 @@ describe('a booted lab VM', () => {
     assert.equal(log.match(/hello: goodbye, kernel/g)?.length, 2);
   });
 
+  test('Ctrl-C interrupts the running command, as on any terminal', async () => {
+    // Wait for the output line "waiting", not the echo of the typed line.
+    let screen = '';
+    const seen = new Promise<void>((resolve) => {
+      const onData = (d: string): void => {
+        screen += d;
+        if (!/\nwaiting\r*\n/.test(screen)) return;
+        vm.off('data', onData);
+        resolve();
+      };
+      vm.on('data', onData);
+    });
+    vm.write('echo waiting; sleep 600\n');
+    await seen;
+    vm.write('\x03');
+    // The shell is back: a command runs (exec would time out otherwise).
+    assert.equal((await vm.exec('echo back', { timeoutMs: 10_000 })).output, 'back\n');
+  });
+
   test('has what the lessons rely on: mounts, hostname, no network device', async () => {
     const mounts = (await vm.exec('cat /proc/mounts')).output;
     for (const fs of ['proc', 'sysfs', 'devtmpfs', 'debugfs', 'tmpfs']) assert.match(mounts, new RegExp(` ${fs} `));

@@ -1,0 +1,74 @@
+// `npm start`: build what is missing (the lab kernel and image, the site),
+// then serve the site and the lab on one URL.
+//
+//   tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]...
+//                          [--no-site-build] [--max-sessions N] [--pool-size N] …
+//
+// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ALLOW_ORIGINS
+// (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { buildLab } from '../build/lab.ts';
+import { SITE_ROOT, ensureSite } from '../build/site.ts';
+import { applyOverrides, defaultLimits, envName, flagName, type Limits } from './limits.ts';
+import { isLoopback } from './origin.ts';
+import { startLabServer } from './server.ts';
+
+async function main(): Promise<void> {
+  const limitKeys = Object.keys(defaultLimits()) as (keyof Limits)[];
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      token: { type: 'string' },
+      'allow-origin': { type: 'string', multiple: true },
+      'no-site-build': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      ...Object.fromEntries(limitKeys.map((k) => [flagName(k), { type: 'string' as const }])),
+    },
+  });
+  if (values.help) {
+    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build]
+limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`).join(', ')}`);
+    return;
+  }
+  const env = process.env;
+  const host = (values.host as string | undefined) ?? env.UKLAB_HOST ?? '127.0.0.1';
+  const port = Number((values.port as string | undefined) ?? env.UKLAB_PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`lab server: bad port '${port}'`);
+  let token = (values.token as string | undefined) ?? env.UKLAB_TOKEN;
+  if (!token && !isLoopback(host)) {
+    token = randomBytes(18).toString('base64url');
+    console.log(`lab server: bound to ${host}, so the lab needs this access token: ${token}`);
+  }
+  const allowOrigins = [
+    ...((values['allow-origin'] as string[] | undefined) ?? []),
+    ...(env.UKLAB_ALLOW_ORIGINS ?? '').split(',').filter(Boolean),
+  ];
+  const overrides = Object.fromEntries(
+    limitKeys.map((k) => [k, (values as Record<string, unknown>)[flagName(k)] as string | undefined ?? env[envName(k)]]),
+  );
+  const limits = applyOverrides(defaultLimits(), overrides);
+
+  const lab = await buildLab();
+  if (!values['no-site-build'] && !ensureSite()) {
+    console.error('lab server: the site build failed; serving what is in build/, if anything');
+  }
+  const server = await startLabServer({ lab, host, port, token, allowOrigins, limits, siteRoot: SITE_ROOT });
+  console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted)`);
+
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`lab server: ${sig}, stopping every VM`);
+      void server.close().then(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,126 @@
+// The lab server: one HTTP server on one origin serving the built site and
+// the lab WebSocket (/lab/ws), a pool of booted VMs, and the sessions.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Lab } from '../build/lab.ts';
+import { handleConnection } from './connection.ts';
+import { siteHandler } from './http.ts';
+import type { Limits } from './limits.ts';
+import { readableLabFiles, type MachineSpec } from './machine.ts';
+import { isLoopback, originPolicy, refuseUpgrade } from './origin.ts';
+import { MachinePool } from './pool.ts';
+import { MAX_FRAME_BYTES } from './protocol.ts';
+import { SessionRegistry } from './sessions.ts';
+
+export const WS_PATH = '/lab/ws';
+export const STATUS_PATH = '/lab/status';
+
+export interface LabServerOptions {
+  lab: Lab;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Access token for the hello frame; required when not bound to loopback. */
+  token?: string;
+  /** More origins whose pages may open a lab (e.g. behind a reverse proxy). */
+  allowOrigins?: string[];
+  limits: Limits;
+  siteRoot: string;
+  /** Run QEMU as nobody:nogroup; the default when the server runs as root. */
+  dropPrivileges?: boolean;
+  log?: (message: string) => void;
+}
+
+export interface LabServer {
+  url: string;
+  port: number;
+  registry: SessionRegistry;
+  pool: MachinePool;
+  close(): Promise<void>;
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`);
+}
+
+export async function startLabServer(opts: LabServerOptions): Promise<LabServer> {
+  const log = opts.log ?? ((m: string) => console.error(m));
+  if (!isLoopback(opts.host) && !opts.token) {
+    throw new Error('lab server: binding to a non-loopback address needs an access token');
+  }
+  const { limits } = opts;
+  const drop = opts.dropPrivileges ?? process.getuid?.() === 0;
+  const files = drop ? readableLabFiles(opts.lab) : undefined;
+  const spec: MachineSpec = {
+    kernel: files?.kernel ?? opts.lab.kernel.vmlinux,
+    initrd: files?.initrd ?? opts.lab.image.initramfs,
+    memoryMib: limits.vmMemoryMib,
+    extraConsoles: limits.extraConsoles,
+    runAs: drop ? { user: 'nobody', group: 'nogroup' } : undefined,
+    marks: { high: limits.highWatermark, low: limits.lowWatermark },
+    // Under load (many VMs on few cores) a boot takes longer than alone.
+    bootTimeoutMs: 60_000,
+  };
+  const pool = new MachinePool(spec, limits.poolSize, limits.maxBooting);
+  const registry = new SessionRegistry(pool, limits);
+  const lessons = new Set(opts.lab.image.info.lessons);
+
+  const status = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if ((req.url ?? '').split('?')[0] !== STATUS_PATH) return false;
+    const body = JSON.stringify({
+      sessions: registry.size,
+      liveVMs: registry.liveVMs,
+      maxSessions: limits.maxSessions,
+      pool: pool.stats,
+      lessons: [...lessons],
+    });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
+    return true;
+  };
+  const http = createServer(siteHandler(opts.siteRoot, status));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  let policy = originPolicy(opts.host, opts.port, opts.allowOrigins);
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    if ((req.url ?? '').split('?')[0] !== WS_PATH) return reject(socket, 404, 'Not Found');
+    const why = refuseUpgrade(policy, req.headers.origin, req.headers.host);
+    if (why) {
+      log(`lab server: refused a WebSocket upgrade: ${why} (Origin: ${req.headers.origin ?? '-'}, Host: ${req.headers.host ?? '-'})`);
+      return reject(socket, 403, 'Forbidden');
+    }
+    if (wss.clients.size >= limits.maxConnections) return reject(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(req, socket, head, (ws) => handleConnection(ws, { registry, limits, token: opts.token, lessons, log }));
+  });
+  http.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  // Port 0 became a real port: the policy must name it.
+  policy = originPolicy(opts.host, port, opts.allowOrigins);
+  pool.start();
+
+  const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    registry,
+    pool,
+    close() {
+      closing ??= (async () => {
+        http.close();
+        for (const ws of wss.clients) ws.terminate();
+        await Promise.all([registry.endAll('server shutting down'), pool.close()]);
+        http.closeAllConnections();
+        files?.cleanup();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+// All sessions of the server: opening one within the session limit, finding
+// one to resume, ending them all on shutdown.
+import type { Limits } from './limits.ts';
+import type { MachinePool } from './pool.ts';
+import { Session } from './session.ts';
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly pool: MachinePool,
+    private readonly limits: Limits,
+  ) {}
+
+  /** Sessions holding or getting a VM. */
+  get liveVMs(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.hasVM) n++;
+    return n;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Room for one more VM? A reset of a session that has lost its VM needs it too. */
+  hasRoom(): boolean {
+    return this.liveVMs < this.limits.maxSessions;
+  }
+
+  /** A new session, or undefined when the lab is full. */
+  open(lesson: string): Session | undefined {
+    if (!this.hasRoom()) return undefined;
+    const s = new Session(lesson, this.pool, this.limits, (ended) => this.sessions.delete(ended.id));
+    this.sessions.set(s.id, s);
+    return s;
+  }
+
+  get(id: string): Session | undefined {
+    const s = this.sessions.get(id);
+    return s && !s.isEnded ? s : undefined;
+  }
+
+  all(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  async endAll(reason: string): Promise<void> {
+    await Promise.all(this.all().map((s) => s.end(reason)));
+  }
+}

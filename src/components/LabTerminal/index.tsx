@@ -1,0 +1,247 @@
+/*
+ * <LabTerminal lesson="ioctl" />: a terminal on the page into a lab VM of
+ * its own. The page stays light until the learner clicks "Start lab": only
+ * then are xterm.js, its fit addon and its CSS loaded (dynamic imports in
+ * the click handler), and the WebSocket opened. Terminal output is untrusted
+ * and only ever goes to xterm.js or into React text, never into HTML.
+ */
+import {useCallback, useEffect, useRef, useState, type ReactNode} from 'react';
+import clsx from 'clsx';
+import useIsBrowser from '@docusaurus/useIsBrowser';
+import {useColorMode} from '@docusaurus/theme-common';
+import type {Terminal, ITheme} from '@xterm/xterm';
+import type {FitAddon} from '@xterm/addon-fit';
+import {LabConnection, type LabStatus} from './connection';
+import {registerLabTerminal} from './registry';
+import styles from './styles.module.css';
+
+export {runInLabTerminal, hasLabTerminal, subscribeLabTerminals} from './registry';
+
+export interface Props {
+  readonly lesson: string;
+  /** 1 for a second shell into the same VM (needs a console-0 terminal for the lesson on the page). */
+  readonly console?: number;
+  readonly title?: string;
+}
+
+const DARK: ITheme = {background: '#1b1b1d', foreground: '#e3e3e3', cursor: '#e3e3e3', selectionBackground: '#4b5563'};
+const LIGHT: ITheme = {background: '#fbfbfb', foreground: '#1c1e21', cursor: '#1c1e21', selectionBackground: '#c7d2fe'};
+
+const LABELS: Record<LabStatus['state'], string> = {
+  idle: 'Not started',
+  connecting: 'Connecting…',
+  booting: 'Booting the lab VM…',
+  ready: 'Ready',
+  exited: 'The VM has stopped',
+  panic: 'Kernel panic',
+  full: 'The lab is full',
+  error: 'Error',
+  disconnected: 'Disconnected',
+};
+
+/** Session ids of console-0 terminals, so a console-1 terminal can join. */
+const sessions = new Map<string, string>();
+
+async function copyText(text: string): Promise<void> {
+  if (window.isSecureContext && navigator.clipboard) return navigator.clipboard.writeText(text);
+  // Plain http on a LAN has no Clipboard API; the selection-based copy still works.
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.append(area);
+  area.select();
+  document.execCommand('copy');
+  area.remove();
+}
+
+export default function LabTerminal({lesson, console: consoleIndex = 0, title}: Props): ReactNode {
+  const isBrowser = useIsBrowser();
+  const {colorMode} = useColorMode();
+  const [status, setStatus] = useState<LabStatus>({state: 'idle'});
+  const [loading, setLoading] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  const term = useRef<Terminal | undefined>(undefined);
+  const fit = useRef<FitAddon | undefined>(undefined);
+  const conn = useRef<LabConnection | undefined>(undefined);
+  const pending = useRef<string[]>([]);
+  const wasReady = useRef(false);
+  const cleanup = useRef<(() => void) | undefined>(undefined);
+
+  const flushPending = useCallback(() => {
+    const c = conn.current;
+    if (!c || c.state !== 'ready') return;
+    for (const cmd of pending.current.splice(0)) c.input(`${cmd}\r`);
+  }, []);
+
+  const start = useCallback(async () => {
+    if (term.current || loading || !box.current) return;
+    setLoading(true);
+    setStatus({state: 'connecting'});
+    const [{Terminal: XTerm}, {FitAddon: Fit}] = await Promise.all([
+      import('@xterm/xterm'),
+      import('@xterm/addon-fit'),
+      import('@xterm/xterm/css/xterm.css'),
+    ]);
+    const t = new XTerm({
+      cursorBlink: true,
+      convertEol: false,
+      fontFamily: 'var(--ifm-font-family-monospace)',
+      fontSize: 14,
+      scrollback: 5000,
+      theme: document.documentElement.dataset.theme === 'dark' ? DARK : LIGHT,
+    });
+    const f = new Fit();
+    t.loadAddon(f);
+    t.open(box.current!);
+    f.fit();
+    term.current = t;
+    fit.current = f;
+
+    // Ctrl+Shift+C / Ctrl+Shift+V copy and paste, as in desktop terminals;
+    // plain Ctrl+C stays the guest's interrupt.
+    t.attachCustomKeyEventHandler((e) => {
+      if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
+      if (e.code === 'KeyC') {
+        if (t.hasSelection()) void copyText(t.getSelection());
+        return false;
+      }
+      // Returning false lets the browser fire its paste event, which xterm.js handles.
+      return e.code !== 'KeyV';
+    });
+
+    const c = new LabConnection(
+      lesson,
+      {
+        output: (data, done) => t.write(data, done),
+        status: (s) => {
+          if (s.state === 'booting' && wasReady.current) t.reset(); // a reset: a fresh screen for a fresh VM
+          if (s.state === 'ready') {
+            wasReady.current = true;
+            if (consoleIndex === 0 && c.sessionId) sessions.set(lesson, c.sessionId);
+          }
+          setStatus(s);
+          if (s.state === 'ready') queueMicrotask(flushPending);
+        },
+      },
+      consoleIndex,
+    );
+    conn.current = c;
+    const onData = t.onData((d) => c.input(d));
+    const onResize = t.onResize(({cols, rows}) => c.resize(cols, rows));
+    c.connect(t.cols, t.rows, consoleIndex > 0 ? sessions.get(lesson) : undefined);
+
+    const observer = new ResizeObserver(() => {
+      // fit() throws while the box is hidden (zero size); the next resize fixes it.
+      try {
+        f.fit();
+      } catch {
+        /* hidden */
+      }
+    });
+    observer.observe(box.current!);
+    cleanup.current = () => {
+      observer.disconnect();
+      onData.dispose();
+      onResize.dispose();
+      c.close();
+      t.dispose();
+    };
+    setLoading(false);
+    t.focus();
+  }, [lesson, consoleIndex, loading, flushPending]);
+
+  useEffect(() => () => cleanup.current?.(), []);
+
+  useEffect(() => {
+    if (term.current) term.current.options.theme = colorMode === 'dark' ? DARK : LIGHT;
+  }, [colorMode]);
+
+  useEffect(() => {
+    if (consoleIndex !== 0) return undefined;
+    return registerLabTerminal(lesson, {
+      run: (command) => {
+        pending.current.push(command);
+        if (!term.current) void start();
+        else flushPending();
+      },
+      focus: () => {
+        box.current?.scrollIntoView({block: 'nearest'});
+        term.current?.focus();
+      },
+    });
+  }, [lesson, consoleIndex, start, flushPending]);
+
+  const reset = (): void => {
+    conn.current?.reset();
+    term.current?.focus();
+  };
+  const reconnect = (): void => {
+    const t = term.current;
+    if (!t || !conn.current) return;
+    conn.current.connect(t.cols, t.rows, consoleIndex > 0 ? sessions.get(lesson) : undefined);
+    t.focus();
+  };
+  const paste = async (): Promise<void> => {
+    try {
+      const text = await navigator.clipboard.readText();
+      term.current?.paste(text);
+    } catch {
+      /* no clipboard access: Ctrl+Shift+V still works */
+    }
+    term.current?.focus();
+  };
+
+  const started = term.current !== undefined || loading;
+  const {state} = status;
+  const canReset = ['ready', 'exited', 'panic'].includes(state);
+  const canReconnect = ['disconnected', 'full', 'error'].includes(state);
+
+  return (
+    <figure className={styles.lab} data-lab-state={state} data-lesson={lesson}>
+      <figcaption className={styles.bar}>
+        <span className={styles.title}>{title ?? `Lab: ${lesson}${consoleIndex ? ` (second terminal)` : ''}`}</span>
+        <span className={clsx(styles.status, styles[state])} role="status" aria-live="polite">
+          {LABELS[state]}
+          {state === 'booting' && status.progress !== undefined && ` ${Math.round(status.progress * 100)}%`}
+          {status.message && state !== 'ready' ? ` — ${status.message}` : ''}
+        </span>
+        <span className={styles.buttons}>
+          {!started && (
+            <button type="button" className="button button--primary button--sm" disabled={!isBrowser} onClick={() => void start()}>
+              Start lab
+            </button>
+          )}
+          {started && (
+            <>
+              <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => term.current?.hasSelection() && void copyText(term.current.getSelection())} title="Copy the selection (Ctrl+Shift+C)">
+                Copy
+              </button>
+              <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => void paste()} title="Paste (Ctrl+Shift+V)">
+                Paste
+              </button>
+              <button type="button" className="button button--secondary button--sm" disabled={!canReset || consoleIndex > 0} onClick={reset} title="A fresh VM">
+                Reset
+              </button>
+              <button type="button" className="button button--secondary button--sm" disabled={!canReconnect} onClick={reconnect}>
+                Reconnect
+              </button>
+            </>
+          )}
+        </span>
+      </figcaption>
+      {state === 'booting' && (
+        <progress className={styles.progress} max={1} value={status.progress ?? 0} aria-label="Boot progress" />
+      )}
+      <div ref={box} className={clsx(styles.screen, !started && styles.screenIdle)} onClick={() => term.current?.focus()}>
+        {!started && <p className={styles.placeholder}>A Linux VM of your own for this lesson. Nothing runs until you start it.</p>}
+      </div>
+      {(state === 'panic' || state === 'exited') && status.tail && (
+        <details className={styles.tail} open={state === 'panic'}>
+          <summary>Console tail</summary>
+          <pre>{status.tail}</pre>
+        </details>
+      )}
+    </figure>
+  );
+}

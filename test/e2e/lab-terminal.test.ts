@@ -1,0 +1,82 @@
+// End to end in headless Chromium (Debian's): the built site's /lab-check
+// page, "Start lab", a command typed into the terminal, its output on screen.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { REPO_ROOT } from '../../lab/paths.ts';
+import type { LabServer } from '../../lab/server/server.ts';
+import { waitGone } from '../helpers/processes.ts';
+import { startTestServer } from '../server/client.ts';
+import { childQemuPids } from '../server/processes.ts';
+
+const SITE = join(REPO_ROOT, 'build');
+const PAGE = ['lab-check.html', 'lab-check/index.html'];
+const CHROMIUM = '/usr/bin/chromium';
+
+let server: LabServer;
+let browser: Browser;
+
+/** The site is built by `npm start` or `npx docusaurus build`; wait a while if a build is running. */
+async function siteBuilt(ms = 300_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (PAGE.some((p) => existsSync(join(SITE, p)))) return true;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return false;
+}
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed (lab/setup/prepare-tests.ts)');
+  assert.ok(await siteBuilt(), 'the site is built, with src/pages/lab-check.tsx');
+  server = await startTestServer({ poolSize: 1, maxSessions: 2 }, { siteRoot: SITE });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('a page with a lab terminal: start it, type a command, see its output', { timeout: 180_000 }, async () => {
+  const page = await browser.newPage();
+  const scripts: string[] = [];
+  page.on('request', (r) => {
+    if (r.resourceType() === 'script') scripts.push(r.url());
+  });
+  await page.goto(`${server.url}/lab-check`);
+  const lab = page.locator('figure[data-lesson="hello"]');
+  await lab.getByRole('button', { name: 'Start lab' }).waitFor();
+  const before = scripts.length;
+  assert.equal(await page.locator('.xterm').count(), 0, 'xterm.js is not on the page before the click');
+
+  await lab.getByRole('button', { name: 'Start lab' }).click();
+  await page.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
+  assert.ok(scripts.length > before, 'xterm.js was loaded on the click');
+  const rows = page.locator('.xterm-rows');
+  await page.waitForFunction(() => /lab:\/lab\/hello# /.test(document.querySelector('.xterm-rows')?.textContent ?? ''), undefined, { timeout: 30_000 });
+
+  await page.locator('.xterm').click();
+  await page.keyboard.type('echo $((40 + 2))-from-the-browser');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /42-from-the-browser/.test(document.querySelector('.xterm-rows')?.textContent ?? ''), undefined, { timeout: 30_000 });
+
+  // The API the lessons' Run buttons use.
+  await page.getByRole('button', { name: /Run/ }).click();
+  await page.waitForFunction(() => /\d+\.\d+\.\d+/.test(document.querySelector('.xterm-rows')?.textContent?.split('uname -r')[1] ?? ''), undefined, { timeout: 30_000 });
+  assert.match((await rows.textContent()) ?? '', /uname -r/);
+
+  // Closing the tab ends the session after the grace period; the server stops it at close below.
+  await page.close();
+});
+
+test('leaves no QEMU process behind', async () => {
+  await server.close();
+  for (const pid of childQemuPids()) await waitGone(pid, 5000);
+  assert.deepEqual(childQemuPids(), []);
+});

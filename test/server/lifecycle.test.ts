@@ -1,0 +1,69 @@
+// The server as `npm start` runs it, in a process of its own: SIGTERM stops
+// and reaps every VM, and after a SIGKILL no QEMU outlives it (each QEMU is
+// the session leader of its pty and gets SIGHUP when the server's end closes).
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { test } from 'node:test';
+import { REPO_ROOT } from '../../lab/paths.ts';
+import { waitGone } from '../helpers/processes.ts';
+import { LabClient } from './client.ts';
+import { childQemuPids } from './processes.ts';
+
+interface Running {
+  proc: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+async function startServer(): Promise<Running> {
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'lab/server/main.ts', '--port', '0', '--no-site-build', '--pool-size', '1', '--max-sessions', '2'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: process.env },
+  );
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}${err}`)), 120_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /lab server: (http:\/\/\S+?)\/?\s/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    void exited.then(() => reject(new Error(`server exited: ${out}${err}`)));
+  });
+  return { proc, url, exited };
+}
+
+/** A session and the pool, so the server has two VMs. */
+async function withVMs(url: string, pid: number): Promise<number[]> {
+  const c = new LabClient(url);
+  await c.status('ready', 60_000);
+  assert.equal(await c.run('echo up'), 'up');
+  const end = Date.now() + 60_000;
+  while (childQemuPids(pid).length < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+  const pids = childQemuPids(pid);
+  assert.equal(pids.length, 2, 'a session VM and a pooled VM');
+  return pids;
+}
+
+test('SIGTERM stops every VM and the server exits', { timeout: 180_000 }, async () => {
+  const s = await startServer();
+  const pids = await withVMs(s.url, s.proc.pid!);
+  s.proc.kill('SIGTERM');
+  assert.equal(await s.exited, 0);
+  for (const pid of pids) assert.ok(await waitGone(pid, 5000), `QEMU ${pid} survived SIGTERM`);
+});
+
+test('after a SIGKILL of the server no QEMU survives', { timeout: 180_000 }, async () => {
+  const s = await startServer();
+  const pids = await withVMs(s.url, s.proc.pid!);
+  s.proc.kill('SIGKILL');
+  await s.exited;
+  for (const pid of pids) assert.ok(await waitGone(pid, 5000), `QEMU ${pid} survived the server's SIGKILL`);
+});

@@ -1,0 +1,88 @@
+// The server's pure parts, without a VM: frame validation, the origin
+// policy, limits from flags, and the console channel's flow control.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConsoleChannel, type ConsoleIO } from '../../lab/server/channel.ts';
+import { applyOverrides, defaultLimits } from '../../lab/server/limits.ts';
+import { originPolicy, refuseUpgrade } from '../../lab/server/origin.ts';
+import { parseClientFrame, ProtocolError } from '../../lab/server/protocol.ts';
+import { resolveFile } from '../../lab/server/http.ts';
+
+describe('client frames', () => {
+  test('a valid hello, with defaults', () => {
+    assert.deepEqual(parseClientFrame('{"type":"hello","v":1,"lesson":"ioctl","cols":80,"rows":24}', 1), {
+      type: 'hello', v: 1, lesson: 'ioctl', token: undefined, resume: undefined, console: 0, cols: 80, rows: 24,
+    });
+  });
+  for (const bad of [
+    '', 'x', '1', '[]', '{}', '{"type":"hello"}', '{"type":"input"}', '{"type":"input","data":5}',
+    '{"type":"resize","cols":0,"rows":24}', '{"type":"resize","cols":80.5,"rows":24}', '{"type":"ack","chars":0}',
+    '{"type":"reset","x":1}', '{"type":"hello","v":1,"lesson":"A/b","cols":80,"rows":24}',
+    '{"type":"hello","v":1,"lesson":"x","cols":80,"rows":24,"console":2}',
+    `{"type":"input","data":"${'y'.repeat(16 * 1024 + 1)}"}`,
+  ]) {
+    test(`refuses ${bad.slice(0, 60) || '(empty)'}`, () => assert.throws(() => parseClientFrame(bad, 1), ProtocolError));
+  }
+});
+
+describe('origin policy', () => {
+  const p = originPolicy('127.0.0.1', 3000, ['https://lab.example.org']);
+  test('own origins and the allow-list pass', () => {
+    for (const o of ['http://127.0.0.1:3000', 'http://localhost:3000', 'https://lab.example.org']) {
+      assert.equal(refuseUpgrade(p, o, o.replace(/^https?:\/\//, '')), undefined);
+    }
+  });
+  test('other origins, a missing Origin, and foreign Hosts are refused', () => {
+    assert.ok(refuseUpgrade(p, 'http://evil.example', '127.0.0.1:3000'));
+    assert.ok(refuseUpgrade(p, 'http://127.0.0.1:3001', '127.0.0.1:3000'));
+    assert.ok(refuseUpgrade(p, 'http://localhost:3000.evil.example', '127.0.0.1:3000'));
+    assert.ok(refuseUpgrade(p, undefined, '127.0.0.1:3000'));
+    assert.ok(refuseUpgrade(p, 'http://rebound.example:3000', 'rebound.example:3000'));
+  });
+});
+
+test('limits: derived from the machine, overridable with units', () => {
+  const l = defaultLimits(2, 24 * 1024 ** 3);
+  assert.equal(l.maxSessions, 48);
+  assert.equal(l.poolSize, 2);
+  const o = applyOverrides(l, { graceMs: '30s', maxSessions: '5', idleMs: '15m' });
+  assert.deepEqual([o.graceMs, o.maxSessions, o.idleMs], [30_000, 5, 900_000]);
+  assert.throws(() => applyOverrides(l, { maxSessions: 'many' }));
+  assert.equal(defaultLimits(1, 512 * 1024 ** 2).maxSessions, 1);
+});
+
+test('static files never leave the site root', () => {
+  assert.equal(resolveFile('/etc', '/../etc/passwd'), '/etc/passwd'); // inside the root: fine
+  assert.equal(resolveFile('/usr/share', '/../../etc/passwd'), undefined);
+  assert.equal(resolveFile('/usr/share', '/%2e%2e/%2e%2e/etc/passwd'), undefined);
+  assert.equal(resolveFile('/usr/share', '/%E0%A4%A'), undefined);
+});
+
+test('a console channel pauses above the high watermark and resumes below the low one', () => {
+  let listener: (d: string) => void = () => undefined;
+  const calls: string[] = [];
+  const io: ConsoleIO = {
+    onData: (l) => (listener = l),
+    write: () => undefined,
+    pause: () => calls.push('pause'),
+    resume: () => calls.push('resume'),
+    resize: () => undefined,
+  };
+  const ch = new ConsoleChannel(io, { high: 100, low: 20 });
+  let got = '';
+  ch.attach((d) => (got += d));
+  listener('x'.repeat(60));
+  listener('x'.repeat(60));
+  assert.deepEqual(calls, ['pause']);
+  assert.equal(ch.ack(200), false, 'acking more than was sent is refused');
+  assert.ok(ch.ack(110));
+  assert.deepEqual(calls, ['pause', 'resume']);
+  ch.detach();
+  listener('y'.repeat(250));
+  assert.ok(ch.pending <= 250);
+  assert.equal(calls.at(-1), 'pause');
+  got = '';
+  ch.attach((d) => (got += d));
+  // Past twice the high watermark, the oldest unwatched output is dropped.
+  assert.equal(got, 'y'.repeat(100), 'held output is delivered on attach');
+});
