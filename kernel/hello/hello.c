@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hello.c - the smallest module the lab loads, to prove the build path:
- * built against the lab kernel, packed into the image, loaded in the VM.
+ * The smallest module the lab loads, to prove the build path: built
+ * against the lab kernel, packed into the image, loaded in the VM.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -4,8 +4,14 @@
 
 /** The lab shell's prompt (PS1 in lab/image/profile), at the very end of the output. */
 export const PROMPT_AT_END = /lab:[^\r\n]*[#$] (?:\x1b\[6n)?$/;
-/** The first line of every x86 kernel panic; the rest of the line says why. */
-export const PANIC_LINE = /Kernel panic - not syncing: ([^\r\n]*)/;
+/**
+ * The first line of every x86 kernel panic; the rest of the line says why.
+ * Only a whole line counts: output arrives in chunks, and a chunk may end in
+ * the middle of the reason.
+ */
+export const PANIC_LINE = /Kernel panic - not syncing: ([^\r\n]*)\r*\n/;
+/** For a console that ended in the middle of the panic line. */
+export const PANIC_LINE_CUT = /Kernel panic - not syncing: ([^\r\n]*)$/;
 
 /** Keeps the last `limit` characters of the console: enough to show a panic, bounded for a long session. */
 export class ConsoleTail {

@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pty from 'node-pty';
-import { CommandFrame, ConsoleTail, PANIC_LINE, PROMPT_AT_END } from './console.ts';
+import { CommandFrame, ConsoleTail, PANIC_LINE, PANIC_LINE_CUT, PROMPT_AT_END } from './console.ts';
 import { GuestConsole } from './guest-console.ts';
 import { EXTRA_CONSOLE_TTY, findQemu, qemuArgs, type Accel } from './qemu.ts';
 
@@ -144,6 +144,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     this.exited = new Promise<VMExit>((resolve) => {
       this.proc.onExit(({ exitCode }) => {
         this.state = 'exited';
+        this.panic ??= PANIC_LINE_CUT.exec(this.tail.get(4096))?.[1]?.trim();
         clearTimeout(bootTimer);
         this.control?.destroy();
         if (this.controlPath) rmSync(this.controlPath, { force: true });

@@ -10,9 +10,10 @@ test('the prompt is recognised only at the end of the output', () => {
   assert.doesNotMatch('slab: 12 ', PROMPT_AT_END);
 });
 
-test('a panic line yields its reason', () => {
-  const m = PANIC_LINE.exec('[ 1.2] Kernel panic - not syncing: sysrq triggered crash\r\n');
+test('a panic line yields its reason, once the whole line is there', () => {
+  const m = PANIC_LINE.exec('[ 1.2] Kernel panic - not syncing: sysrq triggered crash\r\r\n');
   assert.equal(m?.[1], 'sysrq triggered crash');
+  assert.equal(PANIC_LINE.exec('[ 1.2] Kernel panic - not syncing: sysrq t'), null);
 });
 
 test('a framed command is cut out of the echo and the prompt around it', () => {

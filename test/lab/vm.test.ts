@@ -62,7 +62,9 @@ describe('a booted lab VM', () => {
       };
       vm.on('data', onData);
     });
-    vm.write('echo waiting; sleep 600\n');
+    // The program itself says it is waiting, so by then it is the terminal's
+    // foreground job: a Ctrl-C sent any earlier could reach the shell instead.
+    vm.write("sh -c 'echo waiting; exec sleep 600'\n");
     await seen;
     vm.write('\x03');
     // The shell is back: a command runs (exec would time out otherwise).
