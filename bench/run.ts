@@ -1,11 +1,15 @@
-// npm run bench [-- --cold-build]: every performance target of the project, measured, as tables.
+// npm run bench [-- vm|server] [--cold-build]: the project's performance
+// targets, measured, as tables. With no name, every table.
 import { buildLab } from '../lab/build/lab.ts';
 import { benchLabVM } from './lab-vm.ts';
 import { benchServer } from './server.ts';
 import { printTable } from './table.ts';
 
+const args = process.argv.slice(2);
+const only = args.filter((a) => !a.startsWith('--'));
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
+
 const lab = await buildLab({ quiet: true });
-const coldBuild = process.argv.includes('--cold-build');
 console.log(`bench: Linux ${lab.kernel.info.release}, ${process.env.BENCH_BOOTS ?? 15} boots per figure`);
-printTable('Lab VM (issue 2)', await benchLabVM(lab, { coldBuild }));
-printTable('Lab server (issue 4)', await benchServer(lab));
+if (wanted('vm')) printTable('Lab VM (issue 2)', await benchLabVM(lab, { coldBuild: args.includes('--cold-build') }));
+if (wanted('server')) printTable('Lab server (issue 4)', await benchServer(lab));
