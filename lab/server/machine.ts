@@ -76,7 +76,7 @@ export function readableLabFiles(lab: Lab): { kernel: string; initrd: string; cl
   chmodSync(dir, 0o755);
   const kernel = join(dir, 'vmlinux');
   const initrd = join(dir, 'initramfs.cpio');
-  copyFileSync(lab.kernel.vmlinux, kernel);
+  copyFileSync(lab.kernel.bootImage, kernel);
   copyFileSync(lab.image.initramfs, initrd);
   chmodSync(kernel, 0o444);
   chmodSync(initrd, 0o444);

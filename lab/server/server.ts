@@ -54,7 +54,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   const drop = opts.dropPrivileges ?? process.getuid?.() === 0;
   const files = drop ? readableLabFiles(opts.lab) : undefined;
   const spec: MachineSpec = {
-    kernel: files?.kernel ?? opts.lab.kernel.vmlinux,
+    kernel: files?.kernel ?? opts.lab.kernel.bootImage,
     initrd: files?.initrd ?? opts.lab.image.initramfs,
     memoryMib: limits.vmMemoryMib,
     extraConsoles: limits.extraConsoles,

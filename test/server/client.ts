@@ -161,7 +161,7 @@ export async function serverTestLab(): Promise<Lab> {
   if (!files) return testLab();
   const [vmlinux, initramfs] = files.split(':');
   return {
-    kernel: { vmlinux, info: { release: 'test' } },
+    kernel: { vmlinux, bootImage: vmlinux, info: { release: 'test' } },
     image: { initramfs, info: { lessons: ['hello', 'signals'] } },
   } as unknown as Lab;
 }
