@@ -8,7 +8,7 @@ import { defaultLimits, type Limits } from '../lab/server/limits.ts';
 import { startLabServer, type LabServer } from '../lab/server/server.ts';
 import { stripTerminal } from '../lab/vm/console.ts';
 import { LabClient } from '../test/server/client.ts';
-import { childQemuPids } from '../test/server/processes.ts';
+import { childQemuPids } from '../test/helpers/processes.ts';
 import { median, percentile, type Row } from './table.ts';
 
 const WARM_RUNS = Number(process.env.BENCH_WARM_RUNS ?? 10);

@@ -2,7 +2,7 @@
 // to decompress) with Debian's static busybox, our /init, and every lesson's
 // modules and user programs built against the lab kernel under /lab/<lesson>.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,11 +69,6 @@ function imageEntry(kernel: LabKernel): CacheEntry<ImageInfo> {
   return new CacheEntry<ImageInfo>(join(cacheRoot(), 'image'), hash.digest());
 }
 
-export function cachedImage(kernel: LabKernel): LabImage | undefined {
-  const entry = imageEntry(kernel);
-  const m = entry.verified();
-  return m ? { key: entry.key, initramfs: entry.path('initramfs.cpio'), info: m.info, built: false } : undefined;
-}
 
 export async function buildImage(kernel: LabKernel): Promise<LabImage> {
   const entry = imageEntry(kernel);
@@ -195,8 +190,4 @@ function artifacts(dir: string): string[] {
     }
   }
   return out;
-}
-
-export function readInitramfsList(image: LabImage): string {
-  return readFileSync(join(image.initramfs, '..', 'initramfs.list'), 'utf8');
 }

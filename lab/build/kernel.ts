@@ -116,12 +116,6 @@ function toLabKernel(entry: CacheEntry<KernelInfo>, info: KernelInfo, built: boo
   };
 }
 
-/** The cached kernel if it is built and intact; never builds. */
-export function cachedKernel(): LabKernel | undefined {
-  const { entry } = kernelInputs();
-  const m = entry.verified();
-  return m ? toLabKernel(entry, m.info, false) : undefined;
-}
 
 export async function buildKernel(): Promise<LabKernel> {
   const inputs = kernelInputs();

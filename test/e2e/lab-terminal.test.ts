@@ -7,9 +7,8 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import type { LabServer } from '../../lab/server/server.ts';
-import { waitGone } from '../helpers/processes.ts';
+import { childQemuPids, waitGone } from '../helpers/processes.ts';
 import { startTestServer } from '../server/client.ts';
-import { childQemuPids } from '../server/processes.ts';
 
 const SITE = join(REPO_ROOT, 'build');
 const PAGE = ['lab-check.html', 'lab-check/index.html'];

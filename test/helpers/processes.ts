@@ -1,11 +1,16 @@
 // Which QEMU processes exist, so a suite can prove it left none behind.
 import { readdirSync, readFileSync } from 'node:fs';
 
-export function qemuPids(): Set<number> {
+/** QEMU processes, all of them or only the children of `ppid`. */
+export function qemuPids(ppid?: number): Set<number> {
   const pids = new Set<number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
+      if (ppid !== undefined) {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== ppid) continue;
+      }
       const argv0 = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0')[0] ?? '';
       if (argv0.endsWith('qemu-system-x86_64')) pids.add(Number(entry));
     } catch {
@@ -13,6 +18,11 @@ export function qemuPids(): Set<number> {
     }
   }
   return pids;
+}
+
+/** Live QEMU processes started by `ppid` (this process by default). */
+export function childQemuPids(ppid = process.pid): number[] {
+  return [...qemuPids(ppid)].filter(isAlive);
 }
 
 export function isAlive(pid: number): boolean {

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import { waitGone } from '../helpers/processes.ts';
+import { childQemuPids, waitGone } from '../helpers/processes.ts';
 import { LabClient } from './client.ts';
-import { childQemuPids } from './processes.ts';
 
 interface Running {
   proc: ChildProcess;

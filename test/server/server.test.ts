@@ -5,8 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocket } from 'ws';
 import type { LabServer } from '../../lab/server/server.ts';
-import { isAlive, waitGone } from '../helpers/processes.ts';
-import { childQemuPids } from './processes.ts';
+import { childQemuPids, isAlive, waitGone } from '../helpers/processes.ts';
 import { LabClient, startTestServer } from './client.ts';
 
 let server: LabServer;
