@@ -10,6 +10,7 @@ import type {Config} from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import generatedFilesAsAuto from './site/generated-files-as-auto.ts';
 import remarkIncludeCode from './site/include-code.ts';
+import remarkRunnableSteps from './site/runnable-steps.ts';
 import {shikiOptions} from './site/shiki.ts';
 
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
@@ -52,7 +53,7 @@ const config: Config = {
           sidebarPath: './sidebars.ts',
           // Before Docusaurus' own plugins, so that everything after them
           // (the table of contents, search) sees the included code.
-          beforeDefaultRemarkPlugins: [[remarkIncludeCode, {root: repoRoot}]],
+          beforeDefaultRemarkPlugins: [[remarkIncludeCode, {root: repoRoot}], remarkRunnableSteps],
           rehypePlugins: [[rehypeShiki, shikiOptions]],
         },
         blog: false,

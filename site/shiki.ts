@@ -15,9 +15,12 @@
  *   firstLine=N        the number of the first line shown (set by
  *                      include-code.ts for a `lines=` excerpt, so that
  *                      {…} and the numbers are the file's own)
+ *   step=, check=, solution=, status=, timeout=
+ *                      a runnable step (site/steps.ts, site/AUTHORING.md)
  */
 import type {RehypeShikiOptions} from '@shikijs/rehype';
 import {bundledLanguagesInfo, type ShikiTransformer} from 'shiki';
+import {parseStep, stepAnchor, typedText} from './steps.ts';
 
 /** The languages a lesson may use; anything else fails the build. */
 export const LANGUAGES = [
@@ -106,6 +109,12 @@ const frame: ShikiTransformer = {
         `${String(node.properties['style'] ?? '')};counter-reset:line ${meta.firstLine - 1}`;
     }
     node.properties['dataLanguage'] = this.options.lang;
+    // A runnable step (site/steps.ts): its anchor and what Run types.
+    const step = parseStep(this.options.lang, this.options.meta?.__raw ?? '', this.source);
+    if (step) {
+      node.properties['dataStep'] = stepAnchor(step.role);
+      node.properties['dataRun'] = typedText(step);
+    }
   },
   code(node) {
     this.addClassToHast(node, 'shiki-code');

@@ -2,7 +2,7 @@
 // match package-lock.json before anything imports a dependency. It is plain
 // JavaScript because it runs before TypeScript tooling is installed.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +18,46 @@ if (major < 20) {
 }
 
 const want = createHash('sha256').update(readFileSync(lock)).digest('hex');
-const have = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
-if (want !== have) {
+const installed = () => (existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '') === want;
+
+// Two commands started together (a test run and a lab shell) must not run
+// npm ci into the same node_modules at once: the second waits for the first.
+const lockDir = join(root, '.uklab-npm-ci.lock');
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+function takeLock() {
+  for (let waited = 0; ; waited++) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      return;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+    } catch {
+      // being created or removed right now
+    }
+    if (owner && !processAlive(owner)) {
+      rmSync(lockDir, { recursive: true, force: true }); // left by a killed install
+      continue;
+    }
+    if (waited === 0) console.log(`setup: waiting for another npm ci (pid ${owner || '?'}) to finish ...`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+}
+
+const held = !installed();
+if (held) takeLock();
+if (!installed()) {
   console.log('setup: installing npm packages (npm ci) ...');
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: root,
@@ -31,3 +69,4 @@ if (want !== have) {
   }
   writeFileSync(stamp, want + '\n');
 }
+if (held) rmSync(lockDir, { recursive: true, force: true });

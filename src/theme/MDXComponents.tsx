@@ -8,6 +8,7 @@
 import type {ComponentProps, ReactNode} from 'react';
 import MDXComponents from '@theme-original/MDXComponents';
 import CodeFrame, {isShikiClass} from '@site/src/components/CodeFrame';
+import LabTerminal from '@site/src/components/LabTerminal';
 
 type PreProps = ComponentProps<typeof MDXComponents.pre>;
 type CodeProps = ComponentProps<typeof MDXComponents.code>;
@@ -29,4 +30,5 @@ function Code(props: CodeProps): ReactNode {
   );
 }
 
-export default {...MDXComponents, pre: Pre, code: Code};
+// LabTerminal is global so that a lesson needs no import line (site/AUTHORING.md).
+export default {...MDXComponents, pre: Pre, code: Code, LabTerminal};

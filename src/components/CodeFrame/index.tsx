@@ -3,26 +3,89 @@
  * included code) and a copy button. Highlighting itself is done at build
  * time; this only adds what needs the browser.
  */
-import {useRef, type ComponentProps, type ReactNode} from 'react';
+import {useRef, useSyncExternalStore, type ComponentProps, type ReactNode} from 'react';
 import clsx from 'clsx';
+import Translate, {translate} from '@docusaurus/Translate';
+import useBrokenLinks from '@docusaurus/useBrokenLinks';
+import {
+  hasPageTerminal,
+  runInPageTerminal,
+  subscribeLabTerminals,
+} from '@site/src/components/LabTerminal/registry';
 import CopyButton from './CopyButton';
 import styles from './styles.module.css';
 
 export type Props = ComponentProps<'pre'> & {
   readonly 'data-title'?: string;
   readonly 'data-language'?: string;
+  /** Set by site/shiki.ts on a runnable step: its anchor, e.g. step-load. */
+  readonly 'data-step'?: string;
+  /** What the Run button types: the step's commands, one per line. */
+  readonly 'data-run'?: string;
 };
 
 export function isShikiClass(className: string | undefined, name: string): boolean {
   return className?.split(/\s+/).includes(name) ?? false;
 }
 
+function stepLabel(anchor: string): string {
+  if (anchor.endsWith('-check')) return translate({id: 'lab.step.check', message: 'Check'});
+  if (anchor.endsWith('-solution')) return translate({id: 'lab.step.solution', message: 'Solution'});
+  return translate({id: 'lab.step', message: 'Step'});
+}
+
+function RunButton({text}: {readonly text: string}): ReactNode {
+  // Rendered without a terminal on the server; shown once one registers.
+  const ready = useSyncExternalStore(subscribeLabTerminals, hasPageTerminal, () => false);
+  if (!ready) return null;
+  return (
+    <button
+      type="button"
+      className={clsx('button button--primary button--sm', styles.run)}
+      title={translate({id: 'lab.run.title', message: 'Type these commands into the lab terminal'})}
+      onClick={() => runInPageTerminal(text)}>
+      <Translate id="lab.run">Run</Translate>
+    </button>
+  );
+}
+
+/** A runnable step: a transcript with an anchor and a Run button. */
+function StepFrame({anchor, run, title, className, pre}: {
+  readonly anchor: string;
+  readonly run: string;
+  readonly title: string | undefined;
+  readonly className: string | undefined;
+  readonly pre: ComponentProps<'pre'>;
+}): ReactNode {
+  useBrokenLinks().collectAnchor(anchor);
+  const ref = useRef<HTMLPreElement>(null);
+  return (
+    <figure id={anchor} className={clsx(styles.frame, styles.step)} data-step={anchor}>
+      <figcaption className={clsx(styles.title, styles.stepBar)}>
+        <a className={styles.stepLink} href={`#${anchor}`}>
+          {title ?? stepLabel(anchor)}
+        </a>
+        <RunButton text={run} />
+      </figcaption>
+      <div className={styles.body}>
+        <pre ref={ref} className={clsx(className, styles.pre)} {...pre} />
+        <CopyButton className={styles.copy} text={() => run} />
+      </div>
+    </figure>
+  );
+}
+
 export default function CodeFrame({
   'data-title': title,
+  'data-step': step,
+  'data-run': run,
   className,
   ...pre
 }: Props): ReactNode {
   const ref = useRef<HTMLPreElement>(null);
+  if (step !== undefined && run !== undefined) {
+    return <StepFrame anchor={step} run={run} title={title} className={className} pre={pre} />;
+  }
   return (
     <figure className={styles.frame}>
       {title !== undefined && <figcaption className={styles.title}>{title}</figcaption>}

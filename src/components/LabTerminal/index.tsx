@@ -8,6 +8,7 @@
 import {useCallback, useEffect, useRef, useState, type ReactNode} from 'react';
 import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
+import Translate, {translate} from '@docusaurus/Translate';
 import {useColorMode} from '@docusaurus/theme-common';
 import type {Terminal, ITheme} from '@xterm/xterm';
 import type {FitAddon} from '@xterm/addon-fit';
@@ -27,17 +28,30 @@ export interface Props {
 const DARK: ITheme = {background: '#1b1b1d', foreground: '#e3e3e3', cursor: '#e3e3e3', selectionBackground: '#4b5563'};
 const LIGHT: ITheme = {background: '#fbfbfb', foreground: '#1c1e21', cursor: '#1c1e21', selectionBackground: '#c7d2fe'};
 
-const LABELS: Record<LabStatus['state'], string> = {
-  idle: 'Not started',
-  connecting: 'Connecting…',
-  booting: 'Booting the lab VM…',
-  ready: 'Ready',
-  exited: 'The VM has stopped',
-  panic: 'Kernel panic',
-  full: 'The lab is full',
-  error: 'Error',
-  disconnected: 'Disconnected',
-};
+// Functions, not a constant: translate() must run inside a render so it
+// picks the page's locale.
+function label(state: LabStatus['state']): string {
+  switch (state) {
+    case 'idle':
+      return translate({id: 'lab.status.idle', message: 'Not started'});
+    case 'connecting':
+      return translate({id: 'lab.status.connecting', message: 'Connecting…'});
+    case 'booting':
+      return translate({id: 'lab.status.booting', message: 'Booting the lab VM…'});
+    case 'ready':
+      return translate({id: 'lab.status.ready', message: 'Ready'});
+    case 'exited':
+      return translate({id: 'lab.status.exited', message: 'The VM has stopped'});
+    case 'panic':
+      return translate({id: 'lab.status.panic', message: 'Kernel panic'});
+    case 'full':
+      return translate({id: 'lab.status.full', message: 'The lab is full'});
+    case 'error':
+      return translate({id: 'lab.status.error', message: 'Error'});
+    case 'disconnected':
+      return translate({id: 'lab.status.disconnected', message: 'Disconnected'});
+  }
+}
 
 /** Session ids of console-0 terminals, so a console-1 terminal can join. */
 const sessions = new Map<string, string>();
@@ -160,8 +174,9 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
   useEffect(() => {
     if (consoleIndex !== 0) return undefined;
     return registerLabTerminal(lesson, {
-      run: (command) => {
-        pending.current.push(command);
+      run: (text) => {
+        // One Enter per line, as if typed: a step may hold several commands.
+        pending.current.push(...text.split('\n'));
         if (!term.current) void start();
         else flushPending();
       },
@@ -198,47 +213,60 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
   const canReconnect = ['disconnected', 'full', 'error'].includes(state);
 
   return (
-    <figure className={styles.lab} data-lab-state={state} data-lesson={lesson}>
+    // Once started, a lesson's terminal docks under the navbar on wide
+    // screens, so the Run buttons further down the page stay next to it.
+    <figure className={clsx(styles.lab, started && consoleIndex === 0 && styles.docked)} data-lab-state={state} data-lesson={lesson}>
       <figcaption className={styles.bar}>
-        <span className={styles.title}>{title ?? `Lab: ${lesson}${consoleIndex ? ` (second terminal)` : ''}`}</span>
+        <span className={styles.title}>
+          {title ??
+            (consoleIndex
+              ? translate({id: 'lab.title.second', message: 'Lab: {lesson} (second terminal)'}, {lesson})
+              : translate({id: 'lab.title', message: 'Lab: {lesson}'}, {lesson}))}
+        </span>
         <span className={clsx(styles.status, styles[state])} role="status" aria-live="polite">
-          {LABELS[state]}
+          {label(state)}
           {state === 'booting' && status.progress !== undefined && ` ${Math.round(status.progress * 100)}%`}
           {status.message && state !== 'ready' ? ` — ${status.message}` : ''}
         </span>
         <span className={styles.buttons}>
           {!started && (
             <button type="button" className="button button--primary button--sm" disabled={!isBrowser} onClick={() => void start()}>
-              Start lab
+              <Translate id="lab.start">Start lab</Translate>
             </button>
           )}
           {started && (
             <>
-              <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => term.current?.hasSelection() && void copyText(term.current.getSelection())} title="Copy the selection (Ctrl+Shift+C)">
-                Copy
+              <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => term.current?.hasSelection() && void copyText(term.current.getSelection())} title={translate({id: 'lab.copy.title', message: 'Copy the selection (Ctrl+Shift+C)'})}>
+                <Translate id="lab.copy">Copy</Translate>
               </button>
-              <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => void paste()} title="Paste (Ctrl+Shift+V)">
-                Paste
+              <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => void paste()} title={translate({id: 'lab.paste.title', message: 'Paste (Ctrl+Shift+V)'})}>
+                <Translate id="lab.paste">Paste</Translate>
               </button>
-              <button type="button" className="button button--secondary button--sm" disabled={!canReset || consoleIndex > 0} onClick={reset} title="A fresh VM">
-                Reset
+              <button type="button" className="button button--secondary button--sm" disabled={!canReset || consoleIndex > 0} onClick={reset} title={translate({id: 'lab.reset.title', message: 'A fresh VM'})}>
+                <Translate id="lab.reset">Reset</Translate>
               </button>
               <button type="button" className="button button--secondary button--sm" disabled={!canReconnect} onClick={reconnect}>
-                Reconnect
+                <Translate id="lab.reconnect">Reconnect</Translate>
               </button>
             </>
           )}
         </span>
       </figcaption>
       {state === 'booting' && (
-        <progress className={styles.progress} max={1} value={status.progress ?? 0} aria-label="Boot progress" />
+        <progress className={styles.progress} max={1} value={status.progress ?? 0} aria-label={translate({id: 'lab.progress', message: 'Boot progress'})} />
       )}
       <div ref={box} className={clsx(styles.screen, !started && styles.screenIdle)} onClick={() => term.current?.focus()}>
-        {!started && <p className={styles.placeholder}>A Linux VM of your own for this lesson. Nothing runs until you start it.</p>}
+        {!started && (
+          <p className={styles.placeholder}>
+            <Translate id="lab.placeholder">A Linux VM of your own for this lesson. Nothing runs until you start it.</Translate>
+          </p>
+        )}
       </div>
       {(state === 'panic' || state === 'exited') && status.tail && (
         <details className={styles.tail} open={state === 'panic'}>
-          <summary>Console tail</summary>
+          <summary>
+            <Translate id="lab.tail">Console tail</Translate>
+          </summary>
           <pre>{status.tail}</pre>
         </details>
       )}

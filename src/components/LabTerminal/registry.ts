@@ -38,6 +38,22 @@ export function hasLabTerminal(lesson: string): boolean {
   return terminals.has(lesson);
 }
 
+/*
+ * A lesson page has one terminal (site/AUTHORING.md), so its steps need not
+ * name their lab: they run in whichever terminal the page has.
+ */
+export function runInPageTerminal(text: string): boolean {
+  const first = terminals.values().next();
+  if (first.done) return false;
+  first.value.run(text);
+  first.value.focus();
+  return true;
+}
+
+export function hasPageTerminal(): boolean {
+  return terminals.size > 0;
+}
+
 /** For components that show a Run button only when a terminal is there. */
 export function subscribeLabTerminals(listener: () => void): () => void {
   listeners.add(listener);

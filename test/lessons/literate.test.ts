@@ -1,0 +1,142 @@
+// Literate tests: every runnable step a lesson page shows, run in a fresh lab
+// VM in page order, its output compared with what the page says it prints
+// (site/AUTHORING.md). A page cannot show output the code does not produce.
+//
+// UKLAB_LESSONS=ioctl,signal runs only those pages (by lab or page name).
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { REPO_ROOT } from '../../lab/paths.ts';
+import type { LabVM } from '../../lab/vm/machine.ts';
+import { extractSteps, outputMatches, stepAnchor, type PageSteps, type Step } from '../../site/steps.ts';
+import { assertCleanKernelLog, lessonVM } from '../helpers/guest.ts';
+
+const EN = path.join(REPO_ROOT, 'docs');
+const ZH = path.join(REPO_ROOT, 'i18n/zh-Hans/docusaurus-plugin-content-docs/current');
+
+interface Page {
+  readonly name: string;
+  readonly en: PageSteps;
+  readonly zh: PageSteps;
+}
+
+function pages(): Page[] {
+  const only = process.env.UKLAB_LESSONS?.split(',').filter(Boolean);
+  return readdirSync(EN)
+    .filter((f) => f.endsWith('.mdx'))
+    .sort()
+    .map((f) => ({
+      name: f.replace(/\.mdx$/, ''),
+      en: extractSteps(readFileSync(path.join(EN, f), 'utf8')),
+      zh: extractSteps(readFileSync(path.join(ZH, f), 'utf8')),
+    }))
+    .filter((p) => p.en.steps.length > 0 || p.zh.steps.length > 0)
+    .filter((p) => !only || only.includes(p.name) || (p.en.lab !== undefined && only.includes(p.en.lab)));
+}
+
+const BAD_LOG_LINE = /BUG|WARNING|Oops|Call Trace/;
+
+function label(step: Step): string {
+  return `#${stepAnchor(step.role)}: ${step.commands.map((c) => c.command).join(' ; ')}`;
+}
+
+async function run(vm: LabVM, command: string, timeoutMs: number): Promise<{ output: string; status: number }> {
+  return vm.exec(command, { timeoutMs });
+}
+
+function transcript(command: string, output: string, status: number): string {
+  return `\n$ ${command}\n${output}(exit ${status})`;
+}
+
+/** A step's commands: each exits 0 but the last (status=N), each prints what the page shows. */
+async function runStep(vm: LabVM, step: Step): Promise<void> {
+  for (const [i, c] of step.commands.entries()) {
+    const r = await run(vm, c.command, step.timeoutMs);
+    const want = i === step.commands.length - 1 ? step.status : 0;
+    const seen = transcript(c.command, r.output, r.status);
+    assert.equal(r.status, want, `exit status${seen}`);
+    assert.ok(
+      outputMatches(c.output, r.output),
+      `the page shows:\n${c.output}but the lab printed:${seen}`,
+    );
+  }
+}
+
+const all = pages();
+if (all.length === 0) {
+  test('literate tests', { skip: `no lesson page matches UKLAB_LESSONS=${process.env.UKLAB_LESSONS ?? ''}` }, () => {});
+}
+
+for (const page of all) {
+  describe(`lesson page ${page.name}`, () => {
+    test('the Chinese page runs the same steps as the English one', () => {
+      // Same commands and outputs in the same order: running the English
+      // steps below then proves the Chinese transcripts too.
+      assert.equal(page.zh.lab, page.en.lab, 'the <LabTerminal lesson> differs');
+      assert.deepEqual(page.zh.steps, page.en.steps);
+    });
+
+    const lab = page.en.lab;
+    if (lab === undefined) return;
+    let vm: LabVM | undefined;
+    let broken: string | undefined;
+    before(async () => {
+      vm = await lessonVM(lab);
+    });
+    after(async () => {
+      await vm?.stop();
+    });
+
+    const checks = new Map<number, Step>();
+    for (const step of page.en.steps) {
+      test(label(step), async (t) => {
+        if (broken) return t.skip(`an earlier step failed (${broken})`);
+        if (!vm) throw new Error(`the ${lab} VM did not boot`);
+        try {
+          const [check] = step.commands;
+          switch (step.role.kind) {
+            case 'step':
+              await runStep(vm, step);
+              break;
+            case 'check': {
+              // Before the solution the check must say what is missing.
+              assert.ok(check, 'a check has one command');
+              assert.match(check.output, /^PASS: .+\n$/, 'a check fence shows the one PASS line of a solved exercise');
+              const r = await run(vm, check.command, step.timeoutMs);
+              const seen = transcript(check.command, r.output, r.status);
+              assert.equal(r.status, 1, `an unsolved exercise's check exits 1${seen}`);
+              assert.match(r.output, /^NOT YET: .+\n$/, `an unsolved exercise's check prints one NOT YET line${seen}`);
+              checks.set(step.role.exercise, step);
+              break;
+            }
+            case 'solution': {
+              await runStep(vm, step);
+              const checkStep = checks.get(step.role.exercise);
+              const c = checkStep?.commands[0];
+              assert.ok(checkStep && c, `exercise ${step.role.exercise}'s check did not run`);
+              const r = await run(vm, c.command, checkStep.timeoutMs);
+              const seen = transcript(c.command, r.output, r.status);
+              assert.equal(r.status, 0, `after the solution the check passes${seen}`);
+              assert.ok(outputMatches(c.output, r.output), `after the solution the check prints ${c.output}${seen}`);
+              break;
+            }
+          }
+        } catch (error) {
+          broken = stepAnchor(step.role);
+          throw error;
+        }
+      });
+    }
+
+    test('the steps leave no BUG, WARNING or Oops in the kernel log', async (t) => {
+      if (broken) return t.skip(`an earlier step failed (${broken})`);
+      if (!vm) throw new Error(`the ${lab} VM did not boot`);
+      // A page may break the kernel on purpose (the netlink original); it
+      // then shows the oops in a step, which the steps above have checked.
+      const shown = page.en.steps.some((s) => s.commands.some((c) => BAD_LOG_LINE.test(c.output)));
+      if (shown) return t.skip('the page shows a kernel oops on purpose');
+      await assertCleanKernelLog(vm);
+    });
+  });
+}

@@ -1,0 +1,77 @@
+// The runnable-step format (site/steps.ts): what the page shows is what the
+// literate tests run, so the parser is the contract between the two.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { extractSteps, outputMatches, parseStep, stepAnchor, typedText } from '../../site/steps.ts';
+
+describe('runnable steps', () => {
+  test('a transcript splits into commands and what each prints', () => {
+    const step = parseStep('console', 'step=load status=1', '$ insmod a.ko\n$ ./user_program\nline 1\n\nline 3\n');
+    assert.deepEqual(step?.commands, [
+      { command: 'insmod a.ko', output: '' },
+      { command: './user_program', output: 'line 1\n\nline 3\n' },
+    ]);
+    assert.equal(step?.status, 1);
+    assert.equal(step && stepAnchor(step.role), 'step-load');
+    assert.equal(step && typedText(step), 'insmod a.ko\n./user_program');
+  });
+
+  test('ordinary fences are not steps; malformed steps are errors', () => {
+    assert.equal(parseStep('console', 'title="host"', '$ ls\n'), undefined);
+    assert.throws(() => parseStep('console', 'step=a', 'output first\n$ ls\n'), /must start with a "\$ " command/);
+    assert.throws(() => parseStep('sh', 'step=a', '$ ls\n'), /console fence/);
+    assert.throws(() => parseStep('console', 'step=Load_It', '$ ls\n'), /lowercase words/);
+    assert.throws(() => parseStep('console', 'step=a check=1', '$ ls\n'), /not several/);
+    assert.throws(() => parseStep('console', 'step=a status=x', '$ ls\n'), /whole number/);
+  });
+
+  test('only timestamps and … vary', () => {
+    assert.ok(outputMatches('[    2.596127] ioctl_example: hi\n', '[   13.000001] ioctl_example: hi\n'));
+    assert.ok(outputMatches('[T] ioctl_example: hi\n', '[    0.100000] ioctl_example: hi\n'));
+    assert.ok(outputMatches('sent to pid …\n', 'sent to pid 123\n'));
+    assert.ok(!outputMatches('sent to pid …\n', 'sent to pid 1\nextra\n'), '… stays within a line');
+    assert.ok(!outputMatches('Data from kernel: 42\n', 'Data from kernel: 24\n'));
+    assert.ok(!outputMatches('a (b) [c]\n', 'a b c\n'), 'the rest is literal, not a pattern');
+    assert.ok(!outputMatches('', 'something\n'));
+  });
+
+  test('a page: its lab, its steps in order, inside <details> too', () => {
+    const page = extractSteps(
+      [
+        '<LabTerminal lesson="ioctl" />',
+        '```console step=one',
+        '$ echo 1',
+        '1',
+        '```',
+        '```console',
+        '$ not a step',
+        '```',
+        '```console check=1',
+        '$ ./check.sh 1',
+        'PASS: yes',
+        '```',
+        '<details>',
+        '',
+        '  ```console solution=1',
+        '  $ echo 2',
+        '  ```',
+        '',
+        '</details>',
+      ].join('\n'),
+    );
+    assert.equal(page.lab, 'ioctl');
+    assert.deepEqual(
+      page.steps.map((s) => stepAnchor(s.role)),
+      ['step-one', 'exercise-1-check', 'exercise-1-solution'],
+    );
+    assert.equal(page.steps[2]?.commands[0]?.command, 'echo 2');
+  });
+
+  test('page-wide rules: unique names, check before solution, a solution for every check', () => {
+    const fence = (meta: string, cmd = 'true') => `\`\`\`console ${meta}\n$ ${cmd}\n\`\`\``;
+    assert.throws(() => extractSteps([fence('step=a'), fence('step=a')].join('\n')), /used twice/);
+    assert.throws(() => extractSteps([fence('solution=1'), fence('check=1')].join('\n')), /comes before/);
+    assert.throws(() => extractSteps(fence('check=1')), /no solution/);
+    assert.throws(() => extractSteps('```console step=a\n$ ls\n'), /never closed/);
+  });
+});
