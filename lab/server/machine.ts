@@ -1,14 +1,17 @@
 // A lab VM as the server runs it: the LabVM, one ConsoleChannel per console
 // (so the boot output of a pooled VM is held for its future learner), and
 // how QEMU is started (memory, extra consoles, unprivileged user).
-import { copyFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Lab } from '../build/lab.ts';
 import { LabVM, type LabVMOptions } from '../vm/machine.ts';
+import type { Accel } from '../vm/qemu.ts';
 import { ConsoleChannel, type ConsoleIO, type Watermarks } from './channel.ts';
 
 export interface MachineSpec {
+  /** TCG unless the server found KVM working (lab/server/server.ts probes it). */
+  accel?: Accel;
   kernel: string;
   initrd: string;
   memoryMib: number;
@@ -25,6 +28,7 @@ export class Machine {
 
   constructor(spec: MachineSpec) {
     const opts: LabVMOptions = {
+      accel: spec.accel ?? 'tcg',
       kernel: spec.kernel,
       initrd: spec.initrd,
       memoryMiB: spec.memoryMib,
@@ -66,13 +70,40 @@ export class Machine {
   }
 }
 
+const FILES_PREFIX = 'uklab-vmfiles-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/*
+ * A server killed with SIGKILL cannot remove its copies; the next server
+ * removes those whose server is gone (the folder name carries its pid).
+ */
+export function sweepStaleLabFiles(dir = tmpdir()): string[] {
+  const swept: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = new RegExp(`^${FILES_PREFIX}(\\d+)-`).exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    swept.push(name);
+  }
+  return swept;
+}
+
 /**
  * QEMU running as `nobody` cannot read root's cache (~ is mode 0700), so
  * the kernel and initrd are copied into a world-readable folder for the
  * server's lifetime. Read-only copies: the guest cannot change them anyway.
  */
 export function readableLabFiles(lab: Lab): { kernel: string; initrd: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'uklab-vmfiles-'));
+  sweepStaleLabFiles();
+  const dir = mkdtempSync(join(tmpdir(), `${FILES_PREFIX}${process.pid}-`));
   chmodSync(dir, 0o755);
   const kernel = join(dir, 'vmlinux');
   const initrd = join(dir, 'initramfs.cpio');

@@ -2,13 +2,14 @@
 // then serve the site and the lab on one URL.
 //
 //   tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]...
-//                          [--no-site-build] [--max-sessions N] [--pool-size N] …
+//                          [--no-site-build] [--kvm] [--max-sessions N] [--pool-size N] …
 //
-// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ALLOW_ORIGINS
+// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_ALLOW_ORIGINS
 // (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildLab } from '../build/lab.ts';
+import { accelFromEnv } from '../vm/boot.ts';
 import { SITE_ROOT, ensureSite } from '../build/site.ts';
 import { applyOverrides, defaultLimits, envName, flagName, type Limits } from './limits.ts';
 import { isLoopback } from './origin.ts';
@@ -23,12 +24,14 @@ async function main(): Promise<void> {
       token: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'no-site-build': { type: 'boolean', default: false },
+      kvm: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       ...Object.fromEntries(limitKeys.map((k) => [flagName(k), { type: 'string' as const }])),
     },
   });
   if (values.help) {
-    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build]
+    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm]
+  --kvm (or UKLAB_ACCEL=kvm): run the VMs under KVM if a probe boot works, else TCG
 limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`).join(', ')}`);
     return;
   }
@@ -54,8 +57,14 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
   if (!values['no-site-build'] && !ensureSite()) {
     console.error('lab server: the site build failed; serving what is in build/, if anything');
   }
-  const server = await startLabServer({ lab, host, port, token, allowOrigins, limits, siteRoot: SITE_ROOT });
+  const accel = values.kvm ? 'kvm' : accelFromEnv(env);
+  const server = await startLabServer({ lab, host, port, token, allowOrigins, limits, accel, siteRoot: SITE_ROOT });
   console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted)`);
+  if (token) {
+    // In the fragment, which browsers never send: the page keeps it for this
+    // origin and sends it only in the lab's hello frame.
+    console.log(`lab server: learners join with <this server's address>/#lab-token=${encodeURIComponent(token)} or type the token when a lab asks for it`);
+  }
 
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

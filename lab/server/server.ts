@@ -8,7 +8,9 @@ import type { Lab } from '../build/lab.ts';
 import { handleConnection } from './connection.ts';
 import { siteHandler } from './http.ts';
 import type { Limits } from './limits.ts';
-import { readableLabFiles, type MachineSpec } from './machine.ts';
+import { KVM_PROBE_DEADLINE_MS } from '../vm/boot.ts';
+import { kvmAvailable, type Accel } from '../vm/qemu.ts';
+import { Machine, readableLabFiles, type MachineSpec } from './machine.ts';
 import { isLoopback, originPolicy, refuseUpgrade } from './origin.ts';
 import { MachinePool } from './pool.ts';
 import { MAX_FRAME_BYTES } from './protocol.ts';
@@ -28,6 +30,8 @@ export interface LabServerOptions {
   allowOrigins?: string[];
   limits: Limits;
   siteRoot: string;
+  /** kvm is an opt-in, probed once at start: TCG (the default) when it does not boot in time. */
+  accel?: Accel;
   /** Run QEMU as nobody:nogroup; the default when the server runs as root. */
   dropPrivileges?: boolean;
   log?: (message: string) => void;
@@ -43,6 +47,34 @@ export interface LabServer {
 
 function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length + 1}\r\n\r\n${text}\n`);
+}
+
+/*
+ * One KVM boot with a short deadline, exactly as the pool will start its
+ * VMs (same user, same files): nested KVM hangs on some hosts, and QEMU run
+ * as nobody may not be allowed to open /dev/kvm. Either way the server
+ * says why and runs every VM under TCG.
+ */
+async function probeKvm(spec: MachineSpec, log: (m: string) => void): Promise<Accel> {
+  if (!kvmAvailable()) {
+    log('lab server: KVM requested but /dev/kvm is not usable; using TCG');
+    return 'tcg';
+  }
+  const probe = new Machine({ ...spec, accel: 'kvm', bootTimeoutMs: KVM_PROBE_DEADLINE_MS });
+  try {
+    await probe.vm.ready;
+    await probe.vm.stop();
+    log('lab server: KVM works; every VM uses it');
+    return 'kvm';
+  } catch {
+    const exit = await probe.vm.stop();
+    log(
+      exit.reason === 'boot-timeout'
+        ? `lab server: the KVM probe boot missed its ${KVM_PROBE_DEADLINE_MS / 1000} s deadline (nested KVM hangs on some hosts); using TCG`
+        : `lab server: the KVM probe VM failed (${exit.tail.trim().split('\n').pop() ?? exit.reason}); using TCG`,
+    );
+    return 'tcg';
+  }
 }
 
 export async function startLabServer(opts: LabServerOptions): Promise<LabServer> {
@@ -63,6 +95,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     // Under load (many VMs on few cores) a boot takes longer than alone.
     bootTimeoutMs: 60_000,
   };
+  if (opts.accel === 'kvm') spec.accel = await probeKvm(spec, log);
   const pool = new MachinePool(spec, limits.poolSize, limits.maxBooting);
   const registry = new SessionRegistry(pool, limits);
   const lessons = new Set(opts.lab.image.info.lessons);

@@ -74,6 +74,40 @@ test('a page with a lab terminal: start it, type a command, see its output', { t
   await page.close();
 });
 
+test('a workshop server with a token: the page asks for it once, or takes it from #lab-token=', { timeout: 180_000 }, async () => {
+  const token = 'e2e-token-4f9a';
+  const guarded = await startTestServer({ poolSize: 1, maxSessions: 2, graceMs: 1000 }, { siteRoot: SITE, token });
+  try {
+    // No token yet: the lab is refused and the terminal asks for one.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${guarded.url}/lab-check`);
+    await page.getByRole('button', { name: 'Start lab' }).click();
+    const field = page.locator('input[name="token"]');
+    await field.waitFor({ timeout: 30_000 });
+    await field.fill('wrong');
+    await field.press('Enter');
+    await field.waitFor({ timeout: 30_000 }); // refused again: still asking
+    await page.waitForFunction(() => document.querySelector('figure[data-lab-state="error"]') !== null);
+    await field.fill(token);
+    await field.press('Enter');
+    await page.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
+    assert.equal(await field.count(), 0, 'the form is gone once the lab is up');
+    await context.close();
+
+    // A link with the token in its fragment: no question, and the token leaves the address bar.
+    const linked = await browser.newContext();
+    const page2 = await linked.newPage();
+    await page2.goto(`${guarded.url}/lab-check#lab-token=${token}`);
+    await page2.getByRole('button', { name: 'Start lab' }).click();
+    await page2.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
+    assert.ok(!page2.url().includes(token), `the token is not left in the URL: ${page2.url()}`);
+    await linked.close();
+  } finally {
+    await guarded.close();
+  }
+});
+
 test('leaves no QEMU process behind', async () => {
   await server.close();
   for (const pid of childQemuPids()) await waitGone(pid, 5000);

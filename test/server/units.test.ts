@@ -7,6 +7,11 @@ import { applyOverrides, defaultLimits } from '../../lab/server/limits.ts';
 import { originPolicy, refuseUpgrade } from '../../lab/server/origin.ts';
 import { parseClientFrame, ProtocolError } from '../../lab/server/protocol.ts';
 import { resolveFile } from '../../lab/server/http.ts';
+import { sweepStaleLabFiles } from '../../lab/server/machine.ts';
+import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 describe('client frames', () => {
   test('a valid hello, with defaults', () => {
@@ -85,4 +90,15 @@ test('a console channel pauses above the high watermark and resumes below the lo
   ch.attach((d) => (got += d));
   // Past twice the high watermark, the oldest unwatched output is dropped.
   assert.equal(got, 'y'.repeat(100), 'held output is delivered on attach');
+});
+
+test("a SIGKILLed server's VM files are removed by the next server, a live one's are not", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'uklab-sweep-test-'));
+  // The pid of a process that has exited: nothing runs under it now.
+  const gone = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' }).stdout.trim();
+  mkdirSync(join(dir, `uklab-vmfiles-${gone}-abc123`));
+  mkdirSync(join(dir, `uklab-vmfiles-${process.pid}-def456`));
+  mkdirSync(join(dir, 'unrelated-folder'));
+  assert.deepEqual(sweepStaleLabFiles(dir), [`uklab-vmfiles-${gone}-abc123`]);
+  assert.deepEqual(readdirSync(dir).sort(), ['unrelated-folder', `uklab-vmfiles-${process.pid}-def456`].sort());
 });

@@ -49,7 +49,8 @@ export class LabConnection {
     private readonly lesson: string,
     private readonly events: ConnectionEvents,
     private readonly consoleIndex = 0,
-    private readonly token?: string,
+    /** Read at each connect, so a token entered after a refusal is used on retry. */
+    private readonly token: () => string | undefined = () => undefined,
   ) {}
 
   get state(): LabState {
@@ -66,6 +67,7 @@ export class LabConnection {
     const ws = new WebSocket(labSocketUrl());
     this.ws = ws;
     this.setStatus({state: 'connecting'});
+    const token = this.token();
     ws.onopen = () => {
       ws.send(
         JSON.stringify({
@@ -75,7 +77,7 @@ export class LabConnection {
           console: this.consoleIndex,
           cols,
           rows,
-          ...(this.token ? {token: this.token} : {}),
+          ...(token ? {token} : {}),
           ...(resume ? {resume} : {}),
         }),
       );

@@ -5,7 +5,7 @@
  * the click handler), and the WebSocket opened. Terminal output is untrusted
  * and only ever goes to xterm.js or into React text, never into HTML.
  */
-import {useCallback, useEffect, useRef, useState, type ReactNode} from 'react';
+import {useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode} from 'react';
 import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import Translate, {translate} from '@docusaurus/Translate';
@@ -14,6 +14,7 @@ import type {Terminal, ITheme} from '@xterm/xterm';
 import type {FitAddon} from '@xterm/addon-fit';
 import {LabConnection, type LabStatus} from './connection';
 import {registerLabTerminal} from './registry';
+import {forgetToken, isTokenRefusal, saveToken, storedToken, takeTokenFromUrl} from './token';
 import styles from './styles.module.css';
 
 export {runInLabTerminal, hasLabTerminal, subscribeLabTerminals} from './registry';
@@ -139,6 +140,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
         },
       },
       consoleIndex,
+      storedToken,
     );
     conn.current = c;
     const onData = t.onData((d) => c.input(d));
@@ -166,6 +168,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
   }, [lesson, consoleIndex, loading, flushPending]);
 
   useEffect(() => () => cleanup.current?.(), []);
+  useEffect(takeTokenFromUrl, []);
 
   useEffect(() => {
     if (term.current) term.current.options.theme = colorMode === 'dark' ? DARK : LIGHT;
@@ -207,10 +210,23 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
     term.current?.focus();
   };
 
+  // A workshop server refused the token (or got none): ask for it here.
+  const needToken = status.state === 'error' && isTokenRefusal(status.message);
+  const submitToken = (e: FormEvent<HTMLFormElement>): void => {
+    e.preventDefault();
+    const value = new FormData(e.currentTarget).get('token');
+    if (typeof value !== 'string' || value.trim() === '') return;
+    saveToken(value);
+    reconnect();
+  };
+  useEffect(() => {
+    if (needToken) forgetToken();
+  }, [needToken]);
+
   const started = term.current !== undefined || loading;
   const {state} = status;
   const canReset = ['ready', 'exited', 'panic'].includes(state);
-  const canReconnect = ['disconnected', 'full', 'error'].includes(state);
+  const canReconnect = ['disconnected', 'full', 'error'].includes(state) && !needToken;
 
   return (
     // Once started, a lesson's terminal docks under the navbar on wide
@@ -252,6 +268,17 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
           )}
         </span>
       </figcaption>
+      {needToken && (
+        <form className={styles.token} onSubmit={submitToken}>
+          <label>
+            <Translate id="lab.token.label">This lab server needs the access token your instructor gave you:</Translate>{' '}
+            <input name="token" type="password" autoComplete="off" required autoFocus />
+          </label>{' '}
+          <button type="submit" className="button button--primary button--sm">
+            <Translate id="lab.token.submit">Join</Translate>
+          </button>
+        </form>
+      )}
       {state === 'booting' && (
         <progress className={styles.progress} max={1} value={status.progress ?? 0} aria-label={translate({id: 'lab.progress', message: 'Boot progress'})} />
       )}
