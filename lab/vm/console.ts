@@ -67,7 +67,9 @@ export class CommandFrame {
    */
   line(command: string): string {
     if (/[\r\n]/.test(command)) throw new Error('lab: a scripted command must be a single line');
-    return `printf '\\036B${this.id}\\036\\n'; ${command}; printf '\\036E${this.id}:%d\\036\\n' $?\n`;
+    // `cmd &` already ends its list: another `;` after it is a syntax error.
+    const end = /(?:^|[^&])&\s*$/.test(command) ? ' ' : '; ';
+    return `printf '\\036B${this.id}\\036\\n'; ${command}${end}printf '\\036E${this.id}:%d\\036\\n' $?\n`;
   }
 
   /** If `buffer` holds the whole framed output: the output (plain text) and the exit status. */

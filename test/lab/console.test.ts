@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { CommandFrame, ConsoleTail, PANIC_LINE, PROMPT_AT_END, stripTerminal } from '../../lab/vm/console.ts';
 
@@ -30,6 +31,14 @@ test('a framed command is cut out of the echo and the prompt around it', () => {
 test('a frame for another command is not taken', () => {
   const f = new CommandFrame('aaaa');
   assert.equal(f.parse('\x1eBbbbb\x1e\r\nx\r\n\x1eEbbbb:0\x1e'), undefined);
+});
+
+test('a framed line is valid shell for any complete command, a background job included', () => {
+  for (const command of ['ls', 'sleep 1 &', 'a && b', 'x & y', 'true || false', 'f &>/dev/null']) {
+    const line = new CommandFrame('abcd').line(command);
+    const r = spawnSync('sh', ['-n', '-c', line], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${JSON.stringify(line)}: ${r.stderr}`);
+  }
 });
 
 test('multi-line commands are refused rather than half-run', () => {
