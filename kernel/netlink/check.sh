@@ -1,0 +1,40 @@
+#!/bin/sh
+# Checks for the exercises of the netlink lesson: ./check.sh N
+# They only read state, and print one line: PASS: … (exit 0) or NOT YET: … (exit 1).
+#   1: netlink_example is loaded (/proc/modules) and answers 31 to a
+#      MY_NL_GET (./user_program with no argument, which changes nothing;
+#      the module logs "replying with …").
+#   2: netlink_example is not loaded, and /proc/net/netlink lists no socket
+#      on protocol 31: the module's exit released its kernel socket.
+cd "$(dirname "$0")" || exit 1
+
+pass() { echo "PASS: $*"; exit 0; }
+not_yet() { echo "NOT YET: $*"; exit 1; }
+
+loaded() { awk '$1 == "netlink_example" { found = 1 } END { exit !found }' /proc/modules; }
+
+# The ports of the sockets on protocol 31, one a line (0 is the kernel's).
+ports() { awk '$2 == 31 { print $3 }' /proc/net/netlink; }
+
+case "$1" in
+1)
+	loaded || not_yet "netlink_example is not loaded (insmod netlink_example.ko)"
+	reply=$(./user_program 2>&1)
+	value=${reply#Data from kernel: }
+	[ "$value" != "$reply" ] ||
+		not_yet "no answer from the module: ./user_program says \"$reply\""
+	[ "$value" = 31 ] ||
+		not_yet "the module holds $value, not 31"
+	pass "netlink_example holds 31, the number of the protocol it serves"
+	;;
+2)
+	loaded && not_yet "netlink_example is still loaded, and holds protocol 31"
+	[ -z "$(ports)" ] ||
+		not_yet "no module, but protocol 31 still has a socket in /proc/net/netlink (port $(ports | head -n 1)); did a module leave it behind?"
+	pass "protocol 31 is free: no module, and no socket left in /proc/net/netlink"
+	;;
+*)
+	echo "usage: $0 1|2" >&2
+	exit 2
+	;;
+esac
