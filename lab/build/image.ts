@@ -1,6 +1,8 @@
 // The guest image: an uncompressed initramfs (nothing for the emulated CPU
 // to decompress) with Debian's static busybox, our /init, and every lesson's
-// modules and user programs built against the lab kernel under /lab/<lesson>.
+// modules and user programs built against one kernel under /lab/<lesson>.
+// The lab image is built for the lab kernel; the same recipe, given another
+// ImageTarget, builds the image for Debian's 6.12 kernel (debian-lab.ts).
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -19,6 +21,8 @@ export const GUEST_USER = { name: 'learner', uid: 1000, gid: 1000 };
 
 export interface ImageInfo {
   kernelKey: string;
+  /** The release of the kernel the modules were built for. */
+  release: string;
   busyboxVersion: string;
   lessons: string[];
 }
@@ -30,12 +34,51 @@ export interface LabImage {
   built: boolean;
 }
 
+/**
+ * What sets one image apart from another: the kernel its modules are built
+ * for, and so which lessons it can hold.
+ */
+export interface ImageTarget {
+  /** The image's folder in the cache and its progress label: `image` for the lab's. */
+  name: string;
+  /** Identifies the kernel in the image's cache key. */
+  kernelKey: string;
+  /** The kernel's release, for messages and ImageInfo. */
+  release: string;
+  /** The kernel tree or headers the lessons' Makefiles build against (their KDIR). */
+  kdir: string;
+  lessons: string[];
+  /** gen_init_cpio, built with a kernel tree (headers packages do not ship it). */
+  genInitCpio: string;
+}
+
 /** Lessons are the folders of kernel/ that have a Makefile. */
 export function lessonNames(): string[] {
   if (!existsSync(KERNEL_EXAMPLES_DIR)) return [];
   return readdirSync(KERNEL_EXAMPLES_DIR)
     .filter((d) => existsSync(join(KERNEL_EXAMPLES_DIR, d, 'Makefile')))
     .sort();
+}
+
+/**
+ * A lesson with a kernel patch (kernel/<lesson>/*.patch: syscall) runs only
+ * on the lab kernel, which is built with it; the others build against any
+ * kernel's headers.
+ */
+export function needsLabKernel(lesson: string): boolean {
+  return readdirSync(join(KERNEL_EXAMPLES_DIR, lesson)).some((f) => f.endsWith('.patch'));
+}
+
+/** The lab image: every lesson, built against the lab kernel's tree. */
+export function labImageTarget(kernel: LabKernel): ImageTarget {
+  return {
+    name: 'image',
+    kernelKey: kernel.key,
+    release: kernel.info.release,
+    kdir: kernel.tree,
+    lessons: lessonNames(),
+    genInitCpio: join(kernel.tree, 'usr/gen_init_cpio'),
+  };
 }
 
 /** Source files of a folder, recursively, skipping anything a build leaves behind. */
@@ -58,29 +101,34 @@ function busyboxVersion(): string {
   return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'busybox-static'], { encoding: 'utf8' }).trim();
 }
 
-function imageEntry(kernel: LabKernel): CacheEntry<ImageInfo> {
+function imageEntry(target: ImageTarget): CacheEntry<ImageInfo> {
   const hash = new InputHash()
-    .add('kernel', kernel.key)
+    .add('kernel', target.kernelKey)
     .add('busybox', busyboxVersion())
     .addFile('recipe', fileURLToPath(import.meta.url));
-  for (const f of [...sourceFiles(IMAGE_FILES), ...sourceFiles(KERNEL_EXAMPLES_DIR)]) {
+  const lessonDirs = target.lessons.map((l) => join(KERNEL_EXAMPLES_DIR, l));
+  for (const f of [...sourceFiles(IMAGE_FILES), ...lessonDirs.flatMap(sourceFiles)]) {
     hash.add('file', relative(REPO_ROOT, f)).addFile('content', f);
   }
-  return new CacheEntry<ImageInfo>(join(cacheRoot(), 'image'), hash.digest());
+  return new CacheEntry<ImageInfo>(join(cacheRoot(), target.name), hash.digest());
 }
 
+/** The lab image, for the lab kernel. */
+export function buildImage(kernel: LabKernel): Promise<LabImage> {
+  return buildImageFor(labImageTarget(kernel));
+}
 
-export async function buildImage(kernel: LabKernel): Promise<LabImage> {
-  const entry = imageEntry(kernel);
-  return withLock(entry.lock, 'image', async () => {
+export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
+  const entry = imageEntry(target);
+  return withLock(entry.lock, target.name, async () => {
     const cached = entry.verified();
     if (cached) return { key: entry.key, initramfs: entry.path('initramfs.cpio'), info: cached.info, built: false };
 
     const started = Date.now();
-    const progress = new Progress('image');
+    const progress = new Progress(target.name);
     entry.reset();
     const log = entry.path('build.log');
-    const lessons = lessonNames();
+    const { lessons, kdir } = target;
     const list: string[] = [];
     const dirs = new Set<string>();
     const dir = (p: string): void => {
@@ -124,7 +172,7 @@ export async function buildImage(kernel: LabKernel): Promise<LabImage> {
 
     const uapi = muslKernelHeaders(entry.path('uapi'));
     for (const lesson of lessons) {
-      progress.done(`building lesson ${lesson} against Linux ${kernel.info.release}`);
+      progress.done(`building lesson ${lesson} against Linux ${target.release}`);
       const work = entry.path('lessons', lesson);
       cpSync(join(KERNEL_EXAMPLES_DIR, lesson), work, { recursive: true, filter: (src) => !isBuildOutput(src) });
       for (const sub of [work, join(work, 'original')]) {
@@ -134,9 +182,14 @@ export async function buildImage(kernel: LabKernel): Promise<LabImage> {
         // boot time and memory for every VM. The modules' make below then
         // finds user_program up to date and builds only the modules.
         if (existsSync(join(sub, 'user_program.c'))) {
-          await runStep(['make', `KDIR=${kernel.tree}`, `CC=musl-gcc -isystem ${uapi}`, 'user_program'], { cwd: sub, log });
+          await runStep(['make', `KDIR=${kdir}`, `CC=musl-gcc -isystem ${uapi}`, 'user_program'], { cwd: sub, log });
         }
-        await runStep(['make', `-j${cpus().length}`, `KDIR=${kernel.tree}`], { cwd: sub, log });
+        await runStep(['make', `-j${cpus().length}`, `KDIR=${kdir}`], { cwd: sub, log });
+        // A kernel built with CONFIG_DEBUG_INFO (Debian's) builds modules
+        // with DWARF: 300-570 KB each, about 95% of it debug info that the
+        // guest never reads and TCG would copy at every boot.
+        const modules = readdirSync(sub).filter((f) => f.endsWith('.ko'));
+        if (modules.length > 0) await runStep(['strip', '--strip-debug', ...modules], { cwd: sub, log });
       }
       for (const host of artifacts(work)) {
         const mode = statSync(host).mode & 0o777;
@@ -146,9 +199,9 @@ export async function buildImage(kernel: LabKernel): Promise<LabImage> {
 
     const listFile = entry.path('initramfs.list');
     writeFileSync(listFile, list.join('\n') + '\n');
-    const cpio = execFileSync(join(kernel.tree, 'usr/gen_init_cpio'), [listFile], { maxBuffer: 1 << 30 });
+    const cpio = execFileSync(target.genInitCpio, [listFile], { maxBuffer: 1 << 30 });
     writeFileSync(entry.path('initramfs.cpio'), cpio);
-    const info: ImageInfo = { kernelKey: kernel.key, busyboxVersion: busyboxVersion(), lessons };
+    const info: ImageInfo = { kernelKey: target.kernelKey, release: target.release, busyboxVersion: busyboxVersion(), lessons };
     entry.commit(info, ['initramfs.cpio'], (Date.now() - started) / 1000);
     pruneSiblings(entry.parent, entry.key, 3);
     progress.done(`initramfs with ${lessons.length} lessons, ${(cpio.length / 1024).toFixed(0)} KiB`);

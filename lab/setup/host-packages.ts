@@ -26,6 +26,17 @@ export const LAB_PACKAGES: readonly HostPackage[] = [
   { name: 'perl', why: 'kernel build and scripts/checkpatch.pl' },
 ];
 
+/**
+ * The second kernel the tests run the lessons on (lab/build/debian-kernel.ts):
+ * Debian's meta-packages, which depend on the newest 6.12 cloud kernel and
+ * its headers, so a fresh machine gets whatever 6.12 Debian ships now and an
+ * existing one keeps the kernel it has until apt upgrades it.
+ */
+export const DEBIAN_KERNEL_PACKAGES: readonly HostPackage[] = [
+  { name: 'linux-image-6.12-cloud-amd64', why: "tests: Debian's 6.12 cloud kernel, a second kernel for the lessons" },
+  { name: 'linux-headers-6.12-cloud-amd64', why: "tests: the lessons' modules built for that kernel" },
+];
+
 /** Names from `wanted` that dpkg does not report as installed. */
 export function missingPackages(wanted: readonly HostPackage[]): string[] {
   const names = wanted.map((p) => p.name);

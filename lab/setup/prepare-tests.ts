@@ -1,15 +1,19 @@
 // What `npm test` needs before the first test runs: the lab's host packages
-// plus the test-only ones, the lab kernel and image (cached), the site.
+// plus the test-only ones, the lab kernel and image (cached), the image for
+// Debian's 6.12 kernel (cached), the site.
+import { buildDebianLab } from '../build/debian-lab.ts';
 import { buildLab } from '../build/lab.ts';
 import { ensureSite } from '../build/site.ts';
-import { LAB_PACKAGES, ensureHostPackages, type HostPackage } from './host-packages.ts';
+import { DEBIAN_KERNEL_PACKAGES, LAB_PACKAGES, ensureHostPackages, type HostPackage } from './host-packages.ts';
 
 export const TEST_PACKAGES: readonly HostPackage[] = [
   { name: 'chromium', why: 'end-to-end tests in a headless browser' },
+  ...DEBIAN_KERNEL_PACKAGES,
 ];
 
 ensureHostPackages([...LAB_PACKAGES, ...TEST_PACKAGES]);
-await buildLab();
+const lab = await buildLab();
+await buildDebianLab(lab.kernel);
 // The end-to-end tests open the built site; a failed build (a broken link,
 // a missing included file) fails the test run here.
 if (!ensureSite()) {

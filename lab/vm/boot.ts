@@ -4,10 +4,11 @@
 import type { Lab } from '../build/lab.ts';
 import { kvmAvailable, type Accel } from './qemu.ts';
 import { LabVM, type LabVMOptions } from './machine.ts';
+import { labTarget, type BootTarget } from './target.ts';
 
 export const KVM_PROBE_DEADLINE_MS = 5_000;
 
-export interface BootOptions extends Omit<LabVMOptions, 'kernel' | 'initrd' | 'accel'> {
+export interface BootOptions extends Omit<LabVMOptions, 'kernel' | 'initrd' | 'accel' | 'acpi'> {
   accel?: Accel;
   lesson?: string;
   /** Where to say that KVM was not used; console.error by default. */
@@ -24,8 +25,13 @@ export function accelFromEnv(env: NodeJS.ProcessEnv = process.env): Accel {
   throw new Error(`lab: UKLAB_ACCEL must be tcg or kvm, not '${env.UKLAB_ACCEL}'`);
 }
 
-/** Start a VM and wait until its shell prompt is up. */
-export async function bootLabVM(lab: Lab, opts: BootOptions = {}): Promise<LabVM> {
+/** Start a lab VM (the lab kernel and image) and wait until its shell prompt is up. */
+export function bootLabVM(lab: Lab, opts: BootOptions = {}): Promise<LabVM> {
+  return bootVM(labTarget(lab), opts);
+}
+
+/** Start a VM of any kernel and image and wait until its shell prompt is up. */
+export async function bootVM(target: BootTarget, opts: BootOptions = {}): Promise<LabVM> {
   const warn = opts.warn ?? ((m: string) => console.error(m));
   const append = [...(opts.append ?? []), ...(opts.lesson ? [`lab.lesson=${opts.lesson}`] : [])];
   const start = (accel: Accel, bootTimeoutMs?: number): LabVM => {
@@ -33,9 +39,10 @@ export async function bootLabVM(lab: Lab, opts: BootOptions = {}): Promise<LabVM
       ...opts,
       append,
       accel,
-      kernel: lab.kernel.bootImage,
-      initrd: lab.image.initramfs,
-      bootTimeoutMs: bootTimeoutMs ?? opts.bootTimeoutMs,
+      kernel: target.kernel,
+      initrd: target.initrd,
+      acpi: target.acpi,
+      bootTimeoutMs: bootTimeoutMs ?? opts.bootTimeoutMs ?? target.bootTimeoutMs,
     });
     opts.onStart?.(vm);
     return vm;

@@ -4,7 +4,7 @@
 // scripted command; it knows nothing about browsers or the CLI.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,8 @@ export interface LabVMOptions {
   kernel: string;
   initrd: string;
   accel?: Accel;
+  /** false for a kernel with ACPI (see machineArg in qemu.ts); unset for the lab kernel. */
+  acpi?: boolean;
   memoryMiB?: number;
   cols?: number;
   rows?: number;
@@ -76,6 +78,16 @@ const PANIC_GRACE_MS = 3_000;
 
 type State = 'booting' | 'ready' | 'exited';
 
+/** The group id that owns /dev/kvm, when it is not root's. */
+function kvmDeviceGroup(): number | undefined {
+  try {
+    const gid = statSync('/dev/kvm').gid;
+    return gid === 0 ? undefined : gid;
+  } catch {
+    return undefined;
+  }
+}
+
 export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMExit] }> {
   readonly ready: Promise<void>;
   readonly exited: Promise<VMExit>;
@@ -109,6 +121,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
       kernel: opts.kernel,
       initrd: opts.initrd,
       accel: this.accel,
+      acpi: opts.acpi,
       memoryMiB: opts.memoryMiB,
       controlSocket: this.controlPath,
       consoleSockets: consolePaths,
@@ -118,7 +131,11 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     if (opts.runAs) {
       // setpriv execs QEMU in place, so QEMU stays the pty's session leader
       // (and still gets SIGHUP when this process dies).
-      args.unshift(`--reuid=${opts.runAs.user}`, `--regid=${opts.runAs.group}`, '--clear-groups', '--', file);
+      // Under KVM it keeps one supplementary group: the owner of /dev/kvm
+      // (mode 0660 root:kvm on Debian), without which it cannot open it.
+      const groups = this.accel === 'kvm' ? kvmDeviceGroup() : undefined;
+      const supplementary = groups !== undefined ? `--groups=${groups}` : '--clear-groups';
+      args.unshift(`--reuid=${opts.runAs.user}`, `--regid=${opts.runAs.group}`, supplementary, '--', file);
       file = 'setpriv';
     }
     // QEMU becomes the session leader of the pty. If this process dies, even

@@ -12,9 +12,15 @@ import { delimiter, join } from 'node:path';
 export type Accel = 'tcg' | 'kvm';
 
 export interface QemuOptions {
+  /** What the firmware loads: an ELF vmlinux (booted through PVH) or a bzImage. */
   kernel: string;
   initrd: string;
   accel: Accel;
+  /**
+   * false: a machine without ACPI tables (see `machineArg`). The lab kernel
+   * has no ACPI and ignores them, so it boots either way.
+   */
+  acpi?: boolean;
   memoryMiB?: number;
   /** Unix socket for the control UART (ttyS1 in the guest). */
   controlSocket?: string;
@@ -85,9 +91,21 @@ export function kernelCommandLine(opts: QemuOptions): string {
   ].join(' ');
 }
 
+/**
+ * The -M argument. microvm describes its devices in ACPI tables and, for
+ * kernels without ACPI, in an MP table. A kernel with ACPI (Debian's) that
+ * reads microvm's tables under TCG gets no timer interrupt and hangs at
+ * `Calibrating delay loop`; with `acpi=off` it finds the MP table, as the
+ * lab kernel does. No option ROMs: the firmware (qboot) loads a bzImage
+ * and a PVH vmlinux by itself.
+ */
+export function machineArg(opts: Pick<QemuOptions, 'acpi'>): string {
+  return ['microvm', 'x-option-roms=off', ...(opts.acpi === false ? ['acpi=off'] : [])].join(',');
+}
+
 export function qemuArgs(opts: QemuOptions): string[] {
   const args = [
-    '-M', 'microvm,x-option-roms=off',
+    '-M', machineArg(opts),
     '-accel', opts.accel === 'kvm' ? 'kvm' : 'tcg',
     '-m', String(opts.memoryMiB ?? 128),
     '-nodefaults',

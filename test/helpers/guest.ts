@@ -1,9 +1,51 @@
-// Running lesson commands in a real lab VM and checking what they print.
+// Running lesson commands in a real lab VM and checking what they print, on
+// the lab kernel and on Debian's 6.12 kernel.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { bootLabVM } from '../../lab/vm/boot.ts';
+import { needsLabKernel } from '../../lab/build/image.ts';
+import { bootVM } from '../../lab/vm/boot.ts';
 import type { CommandResult, LabVM } from '../../lab/vm/machine.ts';
-import { testLab } from './lab.ts';
+import { debianTarget, labTarget, type BootTarget } from '../../lab/vm/target.ts';
+import { testDebianLab, testLab } from './lab.ts';
+
+/** A kernel the lessons are tested on, with what a test may need to know about it. */
+export interface TestKernel {
+  name: 'lab' | 'debian-6.12';
+  /** For test names. */
+  label: string;
+  /**
+   * Every page and slab allocation comes zeroed (`init_on_alloc=1`, from
+   * CONFIG_INIT_ON_ALLOC_DEFAULT_ON): an unzeroed kmalloc cannot show what
+   * the memory held before.
+   */
+  initOnAlloc: boolean;
+  /** What `uname -r` prints in the guest. */
+  release: () => Promise<string>;
+  target: () => Promise<BootTarget>;
+}
+
+/** Linux 6.1 built here (lab/build/kernel.ts), with the syscall lesson's patch. */
+export const LAB_KERNEL: TestKernel = {
+  name: 'lab',
+  label: 'the lab kernel (6.1)',
+  initOnAlloc: false,
+  release: async () => (await testLab()).kernel.info.release,
+  target: async () => labTarget(await testLab()),
+};
+
+/** Debian's 6.12 cloud kernel as Debian ships it (lab/build/debian-kernel.ts). */
+export const DEBIAN_KERNEL: TestKernel = {
+  name: 'debian-6.12',
+  label: "Debian's 6.12 cloud kernel",
+  initOnAlloc: true,
+  release: async () => (await testDebianLab()).kernel.release,
+  target: async () => debianTarget(await testDebianLab()),
+};
+
+/** Every lesson runs on both kernels, except one that patches the lab kernel (syscall). */
+export function lessonKernels(lesson: string): TestKernel[] {
+  return needsLabKernel(lesson) ? [LAB_KERNEL] : [LAB_KERNEL, DEBIAN_KERNEL];
+}
 
 export interface Expect {
   /** The whole output (timestamps normalised, see below), or a pattern it must match. */
@@ -28,9 +70,9 @@ export async function expectRun(vm: LabVM, command: string, expect: Expect = {})
   return { output, status: r.status };
 }
 
-/** A VM booted into /lab/<lesson>. */
-export async function lessonVM(lesson: string): Promise<LabVM> {
-  return bootLabVM(await testLab(), { lesson });
+/** A VM booted into /lab/<lesson>, on the lab kernel unless told otherwise. */
+export async function lessonVM(lesson: string, kernel: TestKernel = LAB_KERNEL): Promise<LabVM> {
+  return bootVM(await kernel.target(), { lesson });
 }
 
 /** Nothing in the kernel log that a correct module would never cause. */
@@ -40,31 +82,37 @@ export async function assertCleanKernelLog(vm: LabVM): Promise<void> {
   assert.deepEqual(bad, [], 'the kernel log has BUG/WARNING/Oops/Call Trace lines');
 }
 
+/** Tests for one VM; `kernel` for the few expectations that differ between kernels. */
+export type LessonPart = (vm: () => LabVM, kernel: TestKernel) => void;
+
 /**
- * One lesson's tests in one VM, in the order a learner meets them: the fixed
- * code, a check that it left the kernel log clean, then the article's code
- * (which may well dirty it).
+ * One lesson's tests in one VM per kernel (lessonKernels), in the order a
+ * learner meets them: the fixed code, a check that it left the kernel log
+ * clean, then the article's code (which may well dirty it). The kernels take
+ * turns: one VM at a time.
  */
-export function describeLesson(
-  lesson: string,
-  parts: { fixed: (vm: () => LabVM) => void; original?: (vm: () => LabVM) => void },
-): void {
-  describe(`${lesson} lesson`, () => {
-    let machine: LabVM | undefined;
-    const vm = (): LabVM => {
-      if (!machine) throw new Error(`the ${lesson} VM did not boot`);
-      return machine;
-    };
-    before(async () => {
-      machine = await lessonVM(lesson);
+export function describeLesson(lesson: string, parts: { fixed: LessonPart; original?: LessonPart }): void {
+  for (const kernel of lessonKernels(lesson)) {
+    describe(`${lesson} lesson on ${kernel.label}`, () => {
+      let machine: LabVM | undefined;
+      const vm = (): LabVM => {
+        if (!machine) throw new Error(`the ${lesson} VM on ${kernel.label} did not boot`);
+        return machine;
+      };
+      before(async () => {
+        machine = await lessonVM(lesson, kernel);
+      });
+      after(async () => {
+        await machine?.stop();
+      });
+      test(`the VM runs ${kernel.label}`, async () => {
+        await expectRun(vm(), 'uname -r', { out: `${await kernel.release()}\n`, status: 0 });
+      });
+      parts.fixed(vm, kernel);
+      test('the kernel log is clean', async () => {
+        await assertCleanKernelLog(vm());
+      });
+      if (parts.original) describe("the article's code", () => parts.original?.(vm, kernel));
     });
-    after(async () => {
-      await machine?.stop();
-    });
-    parts.fixed(vm);
-    test('the kernel log is clean', async () => {
-      await assertCleanKernelLog(vm());
-    });
-    if (parts.original) describe("the article's code", () => parts.original?.(vm));
-  });
+  }
 }

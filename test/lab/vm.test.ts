@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Lab } from '../../lab/build/lab.ts';
 import { bootLabVM } from '../../lab/vm/boot.ts';
 import { CommandTimeoutError, KernelPanicError, type LabVM } from '../../lab/vm/machine.ts';
+import { qemuArgs } from '../../lab/vm/qemu.ts';
 import { testLab } from '../helpers/lab.ts';
 import { newQemuPids, qemuPids, waitGone } from '../helpers/processes.ts';
 
@@ -119,6 +120,15 @@ test('a KVM request boots, or falls back to TCG with a message', { timeout: 60_0
   } finally {
     await vm.stop();
   }
+});
+
+test('the machine has ACPI tables unless the kernel needs them off (Debian\'s, test/kernel/)', () => {
+  const machine = (acpi?: boolean): string | undefined => {
+    const args = qemuArgs({ kernel: 'k', initrd: 'i', accel: 'tcg', acpi });
+    return args[args.indexOf('-M') + 1];
+  };
+  assert.equal(machine(), 'microvm,x-option-roms=off');
+  assert.equal(machine(false), 'microvm,x-option-roms=off,acpi=off');
 });
 
 test('leaves no QEMU process behind', async () => {
