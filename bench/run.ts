@@ -1,7 +1,8 @@
-// npm run bench [-- vm|server] [--cold-build]: the project's performance
+// npm run bench [-- vm|server|page] [--cold-build]: the project's performance
 // targets, measured, as tables. With no name, every table.
 import { buildLab } from '../lab/build/lab.ts';
 import { benchLabVM } from './lab-vm.ts';
+import { benchPage } from './page.ts';
 import { benchServer } from './server.ts';
 import { printTable } from './table.ts';
 
@@ -13,3 +14,4 @@ const lab = await buildLab({ quiet: true });
 console.log(`bench: Linux ${lab.kernel.info.release}, ${process.env.BENCH_BOOTS ?? 15} boots per figure`);
 if (wanted('vm')) printTable('Lab VM (issue 2)', await benchLabVM(lab, { coldBuild: args.includes('--cold-build') }));
 if (wanted('server')) printTable('Lab server (issue 4)', await benchServer(lab));
+if (wanted('page')) printTable('Lesson page in Chromium (issues 4, 5)', await benchPage(lab));

@@ -57,6 +57,22 @@ function label(state: LabStatus['state']): string {
 /** Session ids of console-0 terminals, so a console-1 terminal can join. */
 const sessions = new Map<string, string>();
 
+/*
+ * xterm.js, its fit addon and its CSS: fetched when the learner shows an
+ * intent to start (pointer over or focus on "Start lab") or on the click,
+ * never with the page. Webpack loads each chunk once.
+ */
+function loadXterm(): Promise<[typeof Terminal, typeof FitAddon]> {
+  return Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit'), import('@xterm/xterm/css/xterm.css')]).then(
+    ([x, fit]) => [x.Terminal, fit.FitAddon],
+  );
+}
+
+function monospaceFonts(): string {
+  const fonts = getComputedStyle(document.documentElement).getPropertyValue('--ifm-font-family-monospace').trim();
+  return fonts || 'monospace';
+}
+
 async function copyText(text: string): Promise<void> {
   if (window.isSecureContext && navigator.clipboard) return navigator.clipboard.writeText(text);
   // Plain http on a LAN has no Clipboard API; the selection-based copy still works.
@@ -82,6 +98,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
   const pending = useRef<string[]>([]);
   const wasReady = useRef(false);
   const cleanup = useRef<(() => void) | undefined>(undefined);
+  const starting = useRef(false);
 
   const flushPending = useCallback(() => {
     const c = conn.current;
@@ -90,18 +107,48 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
   }, []);
 
   const start = useCallback(async () => {
-    if (term.current || loading || !box.current) return;
+    // A ref, not the `loading` state: two Run clicks in one tick would both
+    // see the state from before the first.
+    if (starting.current || !box.current) return;
+    starting.current = true;
     setLoading(true);
     setStatus({state: 'connecting'});
-    const [{Terminal: XTerm}, {FitAddon: Fit}] = await Promise.all([
-      import('@xterm/xterm'),
-      import('@xterm/addon-fit'),
-      import('@xterm/xterm/css/xterm.css'),
-    ]);
+    // The session and the terminal's code load at the same time: the
+    // WebSocket opens now, with a size guessed from the box, and its first
+    // output waits in `early` until xterm.js is there; the real size follows
+    // as a resize. Loading xterm.js first and connecting after cost the
+    // learner both delays in a row.
+    const early: {data: string; done: () => void}[] = [];
+    let write: ((data: string, done: () => void) => void) | undefined;
+    const c = new LabConnection(
+      lesson,
+      {
+        output: (data, done) => (write ? write(data, done) : early.push({data, done})),
+        status: (s) => {
+          if (s.state === 'booting' && wasReady.current) term.current?.reset(); // a reset: a fresh screen for a fresh VM
+          if (s.state === 'ready') {
+            wasReady.current = true;
+            if (consoleIndex === 0 && c.sessionId) sessions.set(lesson, c.sessionId);
+          }
+          setStatus(s);
+          if (s.state === 'ready') queueMicrotask(flushPending);
+        },
+      },
+      consoleIndex,
+      storedToken,
+    );
+    conn.current = c;
+    const guess = {cols: Math.max(20, Math.floor(box.current.clientWidth / 8.4)), rows: 24};
+    c.connect(guess.cols, guess.rows, consoleIndex > 0 ? sessions.get(lesson) : undefined);
+
+    const [XTerm, Fit] = await loadXterm();
     const t = new XTerm({
       cursorBlink: true,
       convertEol: false,
-      fontFamily: 'var(--ifm-font-family-monospace)',
+      // xterm.js measures glyphs with this string, so it must be a real
+      // font list, not var(): an unresolved variable measured one font and
+      // drew another, and the rows overlapped.
+      fontFamily: monospaceFonts(),
       fontSize: 14,
       scrollback: 5000,
       theme: document.documentElement.dataset.theme === 'dark' ? DARK : LIGHT,
@@ -125,27 +172,11 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
       return e.code !== 'KeyV';
     });
 
-    const c = new LabConnection(
-      lesson,
-      {
-        output: (data, done) => t.write(data, done),
-        status: (s) => {
-          if (s.state === 'booting' && wasReady.current) t.reset(); // a reset: a fresh screen for a fresh VM
-          if (s.state === 'ready') {
-            wasReady.current = true;
-            if (consoleIndex === 0 && c.sessionId) sessions.set(lesson, c.sessionId);
-          }
-          setStatus(s);
-          if (s.state === 'ready') queueMicrotask(flushPending);
-        },
-      },
-      consoleIndex,
-      storedToken,
-    );
-    conn.current = c;
+    write = (data, done) => t.write(data, done);
+    for (const {data, done} of early.splice(0)) t.write(data, done);
     const onData = t.onData((d) => c.input(d));
     const onResize = t.onResize(({cols, rows}) => c.resize(cols, rows));
-    c.connect(t.cols, t.rows, consoleIndex > 0 ? sessions.get(lesson) : undefined);
+    if (t.cols !== guess.cols || t.rows !== guess.rows) c.resize(t.cols, t.rows);
 
     const observer = new ResizeObserver(() => {
       // fit() throws while the box is hidden (zero size); the next resize fixes it.
@@ -165,7 +196,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
     };
     setLoading(false);
     t.focus();
-  }, [lesson, consoleIndex, loading, flushPending]);
+  }, [lesson, consoleIndex, flushPending]);
 
   useEffect(() => () => cleanup.current?.(), []);
   useEffect(takeTokenFromUrl, []);
@@ -246,7 +277,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
         </span>
         <span className={styles.buttons}>
           {!started && (
-            <button type="button" className="button button--primary button--sm" disabled={!isBrowser} onClick={() => void start()}>
+            <button type="button" className="button button--primary button--sm" disabled={!isBrowser} onPointerEnter={() => void loadXterm()} onFocus={() => void loadXterm()} onClick={() => void start()}>
               <Translate id="lab.start">Start lab</Translate>
             </button>
           )}
