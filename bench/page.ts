@@ -5,61 +5,97 @@
 // click to a prompt on screen.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Lab } from '../lab/build/lab.ts';
 import { SITE_ROOT } from '../lab/build/site.ts';
 import { defaultLimits } from '../lab/server/limits.ts';
 import { startLabServer } from '../lab/server/server.ts';
-import type { Row } from './table.ts';
+import { launchChromium } from '../test/helpers/browser.ts';
+import { median, type Row } from './table.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PAGE = '/ioctl';
+const RUNS = Number(process.env.BENCH_PAGE_RUNS ?? 5);
 
-/** Decoded bytes of every script response from now on, by URL. */
-function scriptBytes(page: Page): Map<string, number> {
-  const sizes = new Map<string, number>();
-  page.on('response', (r) => {
-    if (r.request().resourceType() !== 'script') return;
-    void r.body().then(
-      (b) => sizes.set(r.url(), b.length),
-      () => undefined,
-    );
-  });
-  return sizes;
+/** Scripts the page has loaded so far, from its own Resource Timing entries. */
+function scripts(page: Page): Promise<{ url: string; bytes: number }[]> {
+  return page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((e) => (e as PerformanceResourceTiming).initiatorType === 'script')
+      .map((e) => ({ url: e.name, bytes: (e as PerformanceResourceTiming).decodedBodySize })),
+  );
 }
 
 const kib = (n: number): string => `${(n / 1024).toFixed(0)} KiB`;
-const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
+const sum = (xs: { bytes: number }[]): number => xs.reduce((a, x) => a + x.bytes, 0);
 
 export async function benchPage(lab: Lab): Promise<Row[]> {
   if (!existsSync(join(SITE_ROOT, 'index.html'))) throw new Error('bench page: build the site first (npm run build)');
-  if (!existsSync(CHROMIUM)) throw new Error(`bench page: ${CHROMIUM} is missing (apt-get install chromium)`);
   const server = await startLabServer({
     lab,
     host: '127.0.0.1',
     port: 0,
-    limits: { ...defaultLimits(), poolSize: 1, maxSessions: 2, graceMs: 0 },
+    limits: { ...defaultLimits(), poolSize: 1, maxSessions: 4, graceMs: 0 },
     siteRoot: SITE_ROOT,
     log: () => undefined,
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    const scripts = scriptBytes(page);
-    await page.goto(`${server.url}${PAGE}`, { waitUntil: 'networkidle' });
-    const before = new Map(scripts);
-    while (server.pool.stats.idle < 1) await new Promise((r) => setTimeout(r, 100));
-    const t0 = performance.now();
-    await page.locator('figure[data-lesson] button.button--primary').click();
-    await page.waitForFunction(() => /lab:\S*# /.test(document.querySelector('.xterm-rows')?.textContent ?? ''));
-    const clickToPrompt = performance.now() - t0;
-    await page.waitForLoadState('networkidle');
-    const added = [...scripts].filter(([url]) => !before.has(url));
-    return [
-      { what: `lesson page (${PAGE}): JavaScript loaded before "Start lab" (${before.size} files, uncompressed)`, value: kib(sum(before)) },
-      { what: `"Start lab" then loads (${added.length} files: xterm.js, fit addon)`, value: kib(added.reduce((a, [, n]) => a + n, 0)) },
-      { what: 'click "Start lab" to a prompt on screen, warm pool, in Chromium', value: `${clickToPrompt.toFixed(0)} ms`, target: '<= 300 ms', ok: clickToPrompt <= 300 },
-    ];
+    const times: number[] = [];
+    const hovered: number[] = [];
+    let weights: Row[] = [];
+    for (let run = 0; run < 2 * RUNS; run++) {
+      // Every other run the pointer rests on the button first, as a reader's
+      // does before a click: xterm.js is fetched on that intent.
+      const hover = run % 2 === 1;
+      // A new context each time: an empty cache, as for a learner's first click.
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${server.url}${PAGE}`, { waitUntil: 'networkidle' });
+      const before = await scripts(page);
+      // The last run's session gone and a booted VM waiting: a warm server.
+      while (server.registry.size > 0 || server.pool.stats.idle < 1) await new Promise((r) => setTimeout(r, 100));
+      // Timed inside the page, from the click event to the prompt in the
+      // terminal's rows, so the driver's own overhead is not counted.
+      await page.evaluate(() => {
+        const w = window as unknown as { clickAt?: number; promptAt?: number };
+        const button = document.querySelector('figure[data-lesson] button.button--primary');
+        button?.addEventListener('click', () => (w.clickAt = performance.now()), { capture: true });
+        new MutationObserver(() => {
+          if (w.promptAt === undefined && /lab:\S*# /.test(document.querySelector('.xterm-rows')?.textContent ?? '')) w.promptAt = performance.now();
+        }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      });
+      const start = page.locator('figure[data-lesson] button.button--primary');
+      if (hover) {
+        await start.hover();
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await start.click();
+      await page.waitForFunction(() => (window as unknown as { promptAt?: number }).promptAt !== undefined);
+      (hover ? hovered : times).push(
+        await page.evaluate(() => {
+          const w = window as unknown as { clickAt: number; promptAt: number };
+          return w.promptAt - w.clickAt;
+        }),
+      );
+      await page.waitForLoadState('networkidle');
+      const seen = new Set(before.map((s) => s.url));
+      const added = (await scripts(page)).filter((s) => !seen.has(s.url));
+      weights = [
+        { what: `lesson page (${PAGE}): JavaScript loaded before "Start lab" (${before.length} files, uncompressed)`, value: kib(sum(before)) },
+        { what: `"Start lab" then loads (${added.length} files: xterm.js, its fit addon)`, value: kib(sum(added)) },
+      ];
+      await context.close();
+    }
+    // Browser, server and VMs share this machine's two cores here; at a
+    // workshop the browser runs on the learner's own computer.
+    const row = (label: string, xs: number[]): Row => ({
+      what: `click "Start lab" to a prompt on screen, warm pool, ${label} (median of ${xs.length}; max ${Math.max(...xs).toFixed(0)})`,
+      value: `${median(xs).toFixed(0)} ms`,
+      target: '<= 300 ms',
+      ok: median(xs) <= 300,
+    });
+    return [...weights, row('pointer on the button 300 ms first', hovered), row('no hover (keyboard, touch)', times)];
   } finally {
     await browser.close();
     await server.close();

@@ -8,6 +8,7 @@ import type { Lab } from '../build/lab.ts';
 import { LabVM, type LabVMOptions } from '../vm/machine.ts';
 import type { Accel } from '../vm/qemu.ts';
 import { ConsoleChannel, type ConsoleIO, type Watermarks } from './channel.ts';
+import { processAlive as alive } from '../pid.ts';
 
 export interface MachineSpec {
   /** TCG unless the server found KVM working (lab/server/server.ts probes it). */
@@ -72,14 +73,6 @@ export class Machine {
 
 const FILES_PREFIX = 'uklab-vmfiles-';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /*
  * A server killed with SIGKILL cannot remove its copies; the next server

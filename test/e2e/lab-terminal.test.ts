@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.ts';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { childQemuPids, waitGone } from '../helpers/processes.ts';
@@ -12,7 +13,6 @@ import { startTestServer } from '../server/client.ts';
 
 const SITE = join(REPO_ROOT, 'build');
 const PAGE = ['lab-check.html', 'lab-check/index.html'];
-const CHROMIUM = '/usr/bin/chromium';
 
 let server: LabServer;
 let browser: Browser;
@@ -28,13 +28,9 @@ async function siteBuilt(ms = 300_000): Promise<boolean> {
 }
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed (lab/setup/prepare-tests.ts)');
   assert.ok(await siteBuilt(), 'the site is built, with src/pages/lab-check.tsx');
   server = await startTestServer({ poolSize: 1, maxSessions: 2 }, { siteRoot: SITE });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.ts';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { extractSteps, normaliseTimestamps, type Step } from '../../site/steps.ts';
@@ -14,7 +15,6 @@ import { childQemuPids, waitGone } from '../helpers/processes.ts';
 import { startTestServer } from '../server/client.ts';
 
 const SITE = join(REPO_ROOT, 'build');
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
 const LOCALES = [
   { name: 'en', prefix: '', docs: join(REPO_ROOT, 'docs') },
@@ -62,14 +62,10 @@ let server: LabServer;
 let browser: Browser;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), 'Debian chromium is installed (lab/setup/prepare-tests.ts)');
   assert.ok(existsSync(join(SITE, 'zh-Hans')), 'the site is built for both locales (pretest)');
   // Tabs closed by this test linger for the grace period: a short one.
   server = await startTestServer({ poolSize: 1, maxSessions: 4, graceMs: 1000 }, { siteRoot: SITE });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
