@@ -59,13 +59,7 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
   }
   const accel = values.kvm ? 'kvm' : accelFromEnv(env);
   const server = await startLabServer({ lab, host, port, token, allowOrigins, limits, accel, siteRoot: SITE_ROOT });
-  console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted)`);
-  if (token) {
-    // In the fragment, which browsers never send: the page keeps it for this
-    // origin and sends it only in the lab's hello frame.
-    console.log(`lab server: learners join with <this server's address>/#lab-token=${encodeURIComponent(token)} or type the token when a lab asks for it`);
-  }
-
+  // Before the address is printed: whoever reads it may send SIGTERM at once.
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
@@ -74,6 +68,12 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
       console.error(`lab server: ${sig}, stopping every VM`);
       void server.close().then(() => process.exit(0));
     });
+  }
+  console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted)`);
+  if (token) {
+    // In the fragment, which browsers never send: the page keeps it for this
+    // origin and sends it only in the lab's hello frame.
+    console.log(`lab server: learners join with <this server's address>/#lab-token=${encodeURIComponent(token)} or type the token when a lab asks for it`);
   }
 }
 
