@@ -140,8 +140,21 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
     conn.current = c;
     const guess = {cols: Math.max(20, Math.floor(box.current.clientWidth / 8.4)), rows: 24};
     c.connect(guess.cols, guess.rows, consoleIndex > 0 ? sessions.get(lesson) : undefined);
+    cleanup.current = () => c.close(); // if the page goes away while xterm.js loads
 
-    const [XTerm, Fit] = await loadXterm();
+    let XTerm: typeof Terminal;
+    let Fit: typeof FitAddon;
+    try {
+      [XTerm, Fit] = await loadXterm();
+    } catch (e) {
+      // A chunk that failed to load (server restarted with a new build, a
+      // dropped connection): say so, and let Start lab try again.
+      c.close();
+      starting.current = false;
+      setLoading(false);
+      setStatus({state: 'error', message: `the terminal could not load: ${(e as Error).message}`});
+      return;
+    }
     const t = new XTerm({
       cursorBlink: true,
       convertEol: false,
