@@ -155,7 +155,7 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     }
     file('/init', join(IMAGE_FILES, 'init'), 0o755);
     const sigdfl = entry.path('sigdfl');
-    await runStep(['musl-gcc', '-O2', '-Wall', '-Wextra', '-Werror', '-static', '-o', sigdfl, join(IMAGE_FILES, 'sigdfl.c')], {
+    await runStep(['musl-gcc', '-O2', '-Wall', '-Wextra', '-Werror', '-static', '-s', '-o', sigdfl, join(IMAGE_FILES, 'sigdfl.c')], {
       cwd: entry.dir,
       log,
     });
@@ -195,6 +195,9 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
         // guest never reads and TCG would copy at every boot.
         const modules = readdirSync(sub).filter((f) => f.endsWith('.ko'));
         if (modules.length > 0) await runStep(['strip', '--strip-debug', ...modules], { cwd: sub, log: lessonLog });
+        // The same for the programs' symbol tables: nothing in the guest reads
+        // them (a fifth of each binary: netlink's 47936 bytes became 38544).
+        if (existsSync(join(sub, 'user_program'))) await runStep(['strip', 'user_program'], { cwd: sub, log: lessonLog });
       }
       return artifacts(work).map((host) => `/lab/${lesson}/${relative(work, host)}`);
     };
