@@ -22,16 +22,22 @@ function* walk(node: Node): Generator<Node> {
   }
 }
 
-function isLabTerminal(node: Node): boolean {
-  return node.type === 'mdxJsxFlowElement' && node.name === 'LabTerminal';
+/** 0 for a page's terminal, 1 for a second terminal into its VM, undefined for anything else. */
+function labTerminalConsole(node: Node): number | undefined {
+  if (node.type !== 'mdxJsxFlowElement' || node.name !== 'LabTerminal') return undefined;
+  const attr = node.attributes.find((a) => a.type === 'mdxJsxAttribute' && a.name === 'console');
+  if (!attr || attr.value == null) return 0;
+  const value = typeof attr.value === 'string' ? attr.value : attr.value.value;
+  return Number(value);
 }
 
 export default function remarkRunnableSteps() {
   return (tree: Root, file: Source): void => {
     const steps: Step[] = [];
-    let terminals = 0;
+    const terminals = [0, 0];
     for (const node of walk(tree)) {
-      if (isLabTerminal(node)) terminals++;
+      const console = labTerminalConsole(node);
+      if (console !== undefined) terminals[console] = (terminals[console] ?? 0) + 1;
       if (node.type !== 'code') continue;
       const code = node as Code;
       try {
@@ -44,9 +50,15 @@ export default function remarkRunnableSteps() {
     }
     try {
       checkSteps(steps);
-      if (terminals > 1) throw new Error(`a lesson page has one <LabTerminal>, not ${terminals}`);
-      if (steps.length > 0 && terminals === 0) {
+      const [first = 0, second = 0] = terminals;
+      if (first > 1 || second > 1 || terminals.length > 2) {
+        throw new Error('a lesson page has one <LabTerminal>, and at most one second terminal (console={1})');
+      }
+      if (steps.length > 0 && first === 0) {
         throw new Error('the page has runnable steps but no <LabTerminal> to run them in');
+      }
+      if (steps.some((s) => s.terminal === 2) && second === 0) {
+        throw new Error('a terminal=2 step needs a <LabTerminal … console={1} /> on the page');
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -15,7 +15,7 @@
  *   firstLine=N        the number of the first line shown (set by
  *                      include-code.ts for a `lines=` excerpt, so that
  *                      {…} and the numbers are the file's own)
- *   step=, check=, solution=, status=, timeout=
+ *   step=, check=, solution=, status=, timeout=, terminal=
  *                      a runnable step (site/steps.ts, site/AUTHORING.md)
  */
 import type {RehypeShikiOptions} from '@shikijs/rehype';
@@ -114,6 +114,7 @@ const frame: ShikiTransformer = {
     if (step) {
       node.properties['dataStep'] = stepAnchor(step.role);
       node.properties['dataRun'] = typedText(step);
+      if (step.terminal === 2) node.properties['dataTerminal'] = '2';
     }
   },
   code(node) {

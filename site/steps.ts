@@ -31,6 +31,13 @@ export interface Step {
   /** Expected exit status of the last command; the others must exit 0. */
   readonly status: number;
   readonly timeoutMs: number;
+  /**
+   * 1, the page's terminal, or 2: its second terminal into the same VM
+   * (`<LabTerminal lesson="…" console={1} />`). A step there is typed and
+   * left running, like `sleep 600` waiting for a signal; what it shows is
+   * checked once later steps have had their effect.
+   */
+  readonly terminal: 1 | 2;
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
@@ -103,11 +110,15 @@ export function parseStep(lang: string | null | undefined, meta: string, code: s
   const role = parseStepRole(meta);
   if (!role) return undefined;
   if (lang !== 'console') throw new Error(`a runnable step is a console fence, not ${lang ?? 'a bare one'}`);
+  const terminal = metaNumber(meta, 'terminal') ?? 1;
+  if (terminal !== 1 && terminal !== 2) throw new Error(`terminal=${terminal}: a page has terminal 1 and terminal 2`);
+  if (terminal === 2 && role.kind !== 'step') throw new Error('checks and solutions run in the first terminal');
   return {
     role,
     commands: parseTranscript(code),
     status: metaNumber(meta, 'status') ?? 0,
     timeoutMs: metaNumber(meta, 'timeout') ?? DEFAULT_STEP_TIMEOUT_MS,
+    terminal,
   };
 }
 
@@ -145,6 +156,11 @@ export interface PageSteps {
   readonly steps: readonly Step[];
 }
 
+/** Does the page have a second terminal (`console={1}`) for terminal=2 steps? */
+export function hasSecondTerminal(mdx: string): boolean {
+  return /<LabTerminal\b[^>]*\bconsole=\{1\}/.test(mdx);
+}
+
 /*
  * The steps of an MDX page, in page order, read from its source: fences at
  * any indentation (inside <details> too), with ``` or longer backtick runs.
@@ -175,6 +191,9 @@ export function extractSteps(mdx: string): PageSteps {
     i = j;
   }
   checkSteps(steps);
+  if (steps.some((s) => s.terminal === 2) && !hasSecondTerminal(mdx)) {
+    throw new Error('a terminal=2 step needs a <LabTerminal … console={1} /> on the page');
+  }
   return {lab: labs[0], steps};
 }
 

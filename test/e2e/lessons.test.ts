@@ -86,8 +86,9 @@ for (const locale of LOCALES) {
         try {
           await page.goto(`${server.url}${locale.prefix}${lesson.slug}`);
           const lab = page.locator(`figure[data-lesson="${lesson.lab}"]`);
-          // The Start button is the terminal's only primary button before it starts.
-          await lab.locator('button.button--primary').click();
+          // The Start button is the terminal's only primary button before it
+          // starts; the first figure is the page's terminal (a second one may follow).
+          await lab.first().locator('button.button--primary').click();
           await page.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
 
           const run = page.locator('figure[data-step] button.button--primary').first();
@@ -119,6 +120,29 @@ for (const locale of LOCALES) {
     }
   });
 }
+
+test('the signal lesson: a second terminal into the same VM, signalled from the first', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${server.url}/signal`);
+    const [first, second] = [page.locator('figure[data-lesson="signal"]').nth(0), page.locator('figure[data-lesson="signal"]').nth(1)];
+    await first.locator('button.button--primary').click();
+    await first.and(page.locator('[data-lab-state="ready"]')).waitFor({ timeout: 60_000 });
+    await second.locator('button.button--primary').click();
+    await second.and(page.locator('[data-lab-state="ready"]')).waitFor({ timeout: 60_000 });
+    // The steps' own Run buttons, in page order from loading the module:
+    // one types into the second terminal, the next into the first.
+    await page.locator('#step-load button.button--primary').click();
+    await first.locator('.xterm-rows').filter({ hasText: 'crw' }).waitFor({ timeout: 30_000 });
+    await page.locator('figure[data-terminal="2"] button.button--primary').click();
+    await second.locator('.xterm-rows').filter({ hasText: 'sleep 600' }).waitFor({ timeout: 30_000 });
+    await page.locator('#step-signal-the-other button.button--primary').click();
+    await second.locator('.xterm-rows').filter({ hasText: 'I/O possible' }).waitFor({ timeout: 30_000 });
+    await first.locator('.xterm-rows').filter({ hasText: 'Asked the kernel to signal pid' }).waitFor({ timeout: 30_000 });
+  } finally {
+    await page.close();
+  }
+});
 
 /** Distinct colours and mean brightness of a PNG, measured by the browser's own decoder. */
 async function pixels(page: Page, png: Buffer): Promise<{ colours: number; brightness: number }> {

@@ -74,8 +74,8 @@ export async function expectRun(vm: LabVM, command: string, expect: Expect = {})
 /** How many kernel log lines each VM had when its lesson began. */
 const bootLogLines = new WeakMap<LabVM, number>();
 
-export async function lessonVM(lesson: string, kernel: TestKernel = LAB_KERNEL): Promise<LabVM> {
-  const vm = await bootVM(await kernel.target(), { lesson });
+export async function lessonVM(lesson: string, kernel: TestKernel = LAB_KERNEL, extraConsoles = 0): Promise<LabVM> {
+  const vm = await bootVM(await kernel.target(), { lesson, extraConsoles });
   bootLogLines.set(vm, Number((await vm.exec('dmesg | wc -l')).output.trim()));
   return vm;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import type { LabVM } from '../../lab/vm/machine.ts';
+import { stripTerminal } from '../../lab/vm/console.ts';
 import { extractSteps, outputMatches, stepAnchor, type PageSteps, type Step } from '../../site/steps.ts';
 import { assertCleanKernelLog, lessonVM } from '../helpers/guest.ts';
 
@@ -63,6 +64,54 @@ async function runStep(vm: LabVM, step: Step): Promise<void> {
   }
 }
 
+/*
+ * The page's second terminal (terminal=2 steps): its commands are typed and
+ * left running, like a learner's `sleep 600` waiting for a signal. What the
+ * page says they show is checked later, when the next terminal-2 step comes
+ * or the page ends, since it is caused by steps in the first terminal.
+ */
+class SecondTerminal {
+  private text = '';
+  private pending?: { from: number; step: Step };
+  private readonly type: (line: string) => void;
+
+  constructor(vm: LabVM) {
+    const c = vm.extraConsoles[0];
+    if (!c) throw new Error('the VM has no second console');
+    c.on('data', (d) => (this.text += d));
+    this.type = (line) => c.write(`${line}\n`);
+  }
+
+  /** What the terminal showed since `from`, without the prompts and the echo of `commands`. */
+  private shown(from: number, commands: readonly string[]): string {
+    const lines = stripTerminal(this.text.slice(from)).replace(/\r/g, '').split('\n');
+    const kept = lines.filter((l) => l.trim() !== '' && !/^lab:\S*# ?/.test(l.trim()) && !commands.includes(l.trim()));
+    return kept.map((l) => `${l}\n`).join('');
+  }
+
+  async settle(): Promise<void> {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    const want = p.step.commands.map((c) => c.output).join('');
+    const commands = p.step.commands.map((c) => c.command);
+    const end = Date.now() + p.step.timeoutMs;
+    while (!outputMatches(want, this.shown(p.from, commands)) && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(
+      outputMatches(want, this.shown(p.from, commands)),
+      `the second terminal should show:\n${want}but showed:\n${stripTerminal(this.text.slice(p.from))}`,
+    );
+  }
+
+  async run(step: Step): Promise<void> {
+    await this.settle();
+    this.pending = { from: this.text.length, step };
+    for (const c of step.commands) this.type(c.command);
+  }
+}
+
 const all = pages();
 if (all.length === 0) {
   test('literate tests', { skip: `no lesson page matches UKLAB_LESSONS=${process.env.UKLAB_LESSONS ?? ''}` }, () => {});
@@ -80,9 +129,12 @@ for (const page of all) {
     const lab = page.en.lab;
     if (lab === undefined) return;
     let vm: LabVM | undefined;
+    let second: SecondTerminal | undefined;
     let broken: string | undefined;
+    const twoTerminals = page.en.steps.some((s) => s.terminal === 2);
     before(async () => {
-      vm = await lessonVM(lab);
+      vm = await lessonVM(lab, undefined, twoTerminals ? 1 : 0);
+      if (twoTerminals) second = new SecondTerminal(vm);
     });
     after(async () => {
       await vm?.stop();
@@ -97,7 +149,8 @@ for (const page of all) {
           const [check] = step.commands;
           switch (step.role.kind) {
             case 'step':
-              await runStep(vm, step);
+              if (step.terminal === 2) await second?.run(step);
+              else await runStep(vm, step);
               break;
             case 'check': {
               // Before the solution the check must say what is missing.
@@ -126,6 +179,13 @@ for (const page of all) {
           broken = stepAnchor(step.role);
           throw error;
         }
+      });
+    }
+
+    if (twoTerminals) {
+      test('the second terminal showed what the page says', async (t) => {
+        if (broken) return t.skip(`an earlier step failed (${broken})`);
+        await second?.settle();
       });
     }
 

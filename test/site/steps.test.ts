@@ -67,6 +67,18 @@ describe('runnable steps', () => {
     assert.equal(page.steps[2]?.commands[0]?.command, 'echo 2');
   });
 
+  test('a step may go to the second terminal, which the page must have', () => {
+    assert.equal(parseStep('console', 'step=wait terminal=2', '$ sleep 600\n')?.terminal, 2);
+    assert.equal(parseStep('console', 'step=run', '$ ls\n')?.terminal, 1);
+    assert.throws(() => parseStep('console', 'step=a terminal=3', '$ ls\n'), /terminal 1 and terminal 2/);
+    assert.throws(() => parseStep('console', 'check=1 terminal=2', '$ ./check.sh 1\n'), /first terminal/);
+    const fence = '```console step=wait terminal=2\n$ sleep 600\n```';
+    assert.throws(() => extractSteps(`<LabTerminal lesson="signal" />\n${fence}`), /console=\{1\}/);
+    const page = extractSteps(`<LabTerminal lesson="signal" />\n<LabTerminal lesson="signal" console={1} />\n${fence}`);
+    assert.equal(page.lab, 'signal');
+    assert.equal(page.steps[0]?.terminal, 2);
+  });
+
   test('page-wide rules: unique names, check before solution, a solution for every check', () => {
     const fence = (meta: string, cmd = 'true') => `\`\`\`console ${meta}\n$ ${cmd}\n\`\`\``;
     assert.throws(() => extractSteps([fence('step=a'), fence('step=a')].join('\n')), /used twice/);

@@ -22,6 +22,8 @@ export type Props = ComponentProps<'pre'> & {
   readonly 'data-step'?: string;
   /** What the Run button types: the step's commands, one per line. */
   readonly 'data-run'?: string;
+  /** '2' for a step typed into the page's second terminal. */
+  readonly 'data-terminal'?: string;
 };
 
 export function isShikiClass(className: string | undefined, name: string): boolean {
@@ -34,25 +36,26 @@ function stepLabel(anchor: string): string {
   return translate({id: 'lab.step', message: 'Step'});
 }
 
-function RunButton({text}: {readonly text: string}): ReactNode {
+function RunButton({text, terminal}: {readonly text: string; readonly terminal: 1 | 2}): ReactNode {
   // Rendered without a terminal on the server; shown once one registers.
-  const ready = useSyncExternalStore(subscribeLabTerminals, hasPageTerminal, () => false);
+  const ready = useSyncExternalStore(subscribeLabTerminals, () => hasPageTerminal(terminal), () => false);
   if (!ready) return null;
   return (
     <button
       type="button"
       className={clsx('button button--primary button--sm', styles.run)}
       title={translate({id: 'lab.run.title', message: 'Type these commands into the lab terminal'})}
-      onClick={() => runInPageTerminal(text)}>
+      onClick={() => runInPageTerminal(text, terminal)}>
       <Translate id="lab.run">Run</Translate>
     </button>
   );
 }
 
 /** A runnable step: a transcript with an anchor and a Run button. */
-function StepFrame({anchor, run, title, className, pre}: {
+function StepFrame({anchor, run, terminal, title, className, pre}: {
   readonly anchor: string;
   readonly run: string;
+  readonly terminal: 1 | 2;
   readonly title: string | undefined;
   readonly className: string | undefined;
   readonly pre: ComponentProps<'pre'>;
@@ -60,12 +63,13 @@ function StepFrame({anchor, run, title, className, pre}: {
   useBrokenLinks().collectAnchor(anchor);
   const ref = useRef<HTMLPreElement>(null);
   return (
-    <figure id={anchor} className={clsx(styles.frame, styles.step)} data-step={anchor}>
+    <figure id={anchor} className={clsx(styles.frame, styles.step)} data-step={anchor} data-terminal={terminal}>
       <figcaption className={clsx(styles.title, styles.stepBar)}>
         <a className={styles.stepLink} href={`#${anchor}`}>
           {title ?? stepLabel(anchor)}
+          {terminal === 2 && ` · ${translate({id: 'lab.step.secondTerminal', message: 'second terminal'})}`}
         </a>
-        <RunButton text={run} />
+        <RunButton text={run} terminal={terminal} />
       </figcaption>
       <div className={styles.body}>
         <pre ref={ref} className={clsx(className, styles.pre)} {...pre} />
@@ -79,12 +83,13 @@ export default function CodeFrame({
   'data-title': title,
   'data-step': step,
   'data-run': run,
+  'data-terminal': terminal,
   className,
   ...pre
 }: Props): ReactNode {
   const ref = useRef<HTMLPreElement>(null);
   if (step !== undefined && run !== undefined) {
-    return <StepFrame anchor={step} run={run} title={title} className={className} pre={pre} />;
+    return <StepFrame anchor={step} run={run} terminal={terminal === '2' ? 2 : 1} title={title} className={className} pre={pre} />;
   }
   return (
     <figure className={styles.frame}>

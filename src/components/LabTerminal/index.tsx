@@ -110,6 +110,11 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
     // A ref, not the `loading` state: two Run clicks in one tick would both
     // see the state from before the first.
     if (starting.current || !box.current) return;
+    if (consoleIndex > 0 && !sessions.has(lesson)) {
+      // A second terminal joins the first one's VM, so that one goes first.
+      setStatus({state: 'error', message: translate({id: 'lab.second.needsFirst', message: 'start the first terminal on this page first'})});
+      return;
+    }
     starting.current = true;
     setLoading(true);
     setStatus({state: 'connecting'});
@@ -219,7 +224,6 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
   }, [colorMode]);
 
   useEffect(() => {
-    if (consoleIndex !== 0) return undefined;
     return registerLabTerminal(lesson, {
       run: (text) => {
         // One Enter per line, as if typed: a step may hold several commands.
@@ -231,7 +235,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
         box.current?.scrollIntoView({block: 'nearest'});
         term.current?.focus();
       },
-    });
+    }, consoleIndex);
   }, [lesson, consoleIndex, start, flushPending]);
 
   const reset = (): void => {

@@ -10,14 +10,18 @@ export interface LabTerminalHandle {
   focus(): void;
 }
 
+// Keyed by lesson, then `lesson#1` for a second terminal into the same VM.
 const terminals = new Map<string, LabTerminalHandle>();
 const listeners = new Set<() => void>();
 
-export function registerLabTerminal(lesson: string, handle: LabTerminalHandle): () => void {
-  terminals.set(lesson, handle);
+const key = (lesson: string, consoleIndex: number): string => (consoleIndex ? `${lesson}#${consoleIndex}` : lesson);
+
+export function registerLabTerminal(lesson: string, handle: LabTerminalHandle, consoleIndex = 0): () => void {
+  const k = key(lesson, consoleIndex);
+  terminals.set(k, handle);
   listeners.forEach((l) => l());
   return () => {
-    if (terminals.get(lesson) === handle) terminals.delete(lesson);
+    if (terminals.get(k) === handle) terminals.delete(k);
     listeners.forEach((l) => l());
   };
 }
@@ -39,19 +43,25 @@ export function hasLabTerminal(lesson: string): boolean {
 }
 
 /*
- * A lesson page has one terminal (site/AUTHORING.md), so its steps need not
- * name their lab: they run in whichever terminal the page has.
+ * A lesson page has one terminal, and maybe a second one into the same VM
+ * (site/AUTHORING.md), so its steps need not name their lab: a step runs in
+ * the page's terminal 1 or 2.
  */
-export function runInPageTerminal(text: string): boolean {
-  const first = terminals.values().next();
-  if (first.done) return false;
-  first.value.run(text);
-  first.value.focus();
+function pageTerminal(terminal: 1 | 2): LabTerminalHandle | undefined {
+  for (const [k, handle] of terminals) if (k.endsWith('#1') === (terminal === 2)) return handle;
+  return undefined;
+}
+
+export function runInPageTerminal(text: string, terminal: 1 | 2 = 1): boolean {
+  const t = pageTerminal(terminal);
+  if (!t) return false;
+  t.run(text);
+  t.focus();
   return true;
 }
 
-export function hasPageTerminal(): boolean {
-  return terminals.size > 0;
+export function hasPageTerminal(terminal: 1 | 2 = 1): boolean {
+  return pageTerminal(terminal) !== undefined;
 }
 
 /** For components that show a Run button only when a terminal is there. */
