@@ -59,11 +59,16 @@ export function normalise(output: string): string {
   return output.replace(/^\[\s*\d+\.\d+\] /gm, '[T] ');
 }
 
+/** A command as a failed assertion shows it: what was typed, what came back, the status. */
+export function transcript(command: string, output: string, status: number): string {
+  return `\n$ ${command}\n${output}(exit ${status})`;
+}
+
 /** Run `command` in the guest and check its output and exit status. */
 export async function expectRun(vm: LabVM, command: string, expect: Expect = {}): Promise<CommandResult> {
   const r = await vm.exec(command, { timeoutMs: expect.timeoutMs ?? 30_000 });
   const output = normalise(r.output);
-  const context = `\n$ ${command}\n${r.output}(exit ${r.status})`;
+  const context = transcript(command, r.output, r.status);
   if (expect.status !== undefined) assert.equal(r.status, expect.status, `exit status${context}`);
   if (typeof expect.out === 'string') assert.equal(output, expect.out, `output${context}`);
   else if (expect.out) assert.match(output, expect.out, `output${context}`);

@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../../lab/paths.ts';
 import type { LabVM } from '../../lab/vm/machine.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
 import { extractSteps, outputMatches, stepAnchor, type PageSteps, type Step } from '../../site/steps.ts';
-import { assertCleanKernelLog, lessonVM } from '../helpers/guest.ts';
+import { assertCleanKernelLog, lessonVM, transcript } from '../helpers/guest.ts';
 
 const EN = path.join(REPO_ROOT, 'docs');
 const ZH = path.join(REPO_ROOT, 'i18n/zh-Hans/docusaurus-plugin-content-docs/current');
@@ -42,18 +42,10 @@ function label(step: Step): string {
   return `#${stepAnchor(step.role)}: ${step.commands.map((c) => c.command).join(' ; ')}`;
 }
 
-async function run(vm: LabVM, command: string, timeoutMs: number): Promise<{ output: string; status: number }> {
-  return vm.exec(command, { timeoutMs });
-}
-
-function transcript(command: string, output: string, status: number): string {
-  return `\n$ ${command}\n${output}(exit ${status})`;
-}
-
 /** A step's commands: each exits 0 but the last (status=N), each prints what the page shows. */
 async function runStep(vm: LabVM, step: Step): Promise<void> {
   for (const [i, c] of step.commands.entries()) {
-    const r = await run(vm, c.command, step.timeoutMs);
+    const r = await vm.exec(c.command, { timeoutMs: step.timeoutMs });
     const want = i === step.commands.length - 1 ? step.status : 0;
     const seen = transcript(c.command, r.output, r.status);
     assert.equal(r.status, want, `exit status${seen}`);
@@ -156,7 +148,7 @@ for (const page of all) {
               // Before the solution the check must say what is missing.
               assert.ok(check, 'a check has one command');
               assert.match(check.output, /^PASS: .+\n$/, 'a check fence shows the one PASS line of a solved exercise');
-              const r = await run(vm, check.command, step.timeoutMs);
+              const r = await vm.exec(check.command, { timeoutMs: step.timeoutMs });
               const seen = transcript(check.command, r.output, r.status);
               assert.equal(r.status, 1, `an unsolved exercise's check exits 1${seen}`);
               assert.match(r.output, /^NOT YET: .+\n$/, `an unsolved exercise's check prints one NOT YET line${seen}`);
@@ -168,7 +160,7 @@ for (const page of all) {
               const checkStep = checks.get(step.role.exercise);
               const c = checkStep?.commands[0];
               assert.ok(checkStep && c, `exercise ${step.role.exercise}'s check did not run`);
-              const r = await run(vm, c.command, checkStep.timeoutMs);
+              const r = await vm.exec(c.command, { timeoutMs: checkStep.timeoutMs });
               const seen = transcript(c.command, r.output, r.status);
               assert.equal(r.status, 0, `after the solution the check passes${seen}`);
               assert.ok(outputMatches(c.output, r.output), `after the solution the check prints ${c.output}${seen}`);

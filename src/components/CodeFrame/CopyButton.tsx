@@ -7,30 +7,13 @@ import clsx from 'clsx';
 import {translate} from '@docusaurus/Translate';
 import IconCopy from '@theme/Icon/Copy';
 import IconSuccess from '@theme/Icon/Success';
+import {writeClipboard} from '@site/src/components/clipboard';
 import styles from './styles.module.css';
 
 interface Props {
   readonly className?: string;
   /** Read on click, so the button never holds a second copy of the code. */
   readonly text: () => string;
-}
-
-async function writeClipboard(text: string): Promise<void> {
-  if (window.isSecureContext && navigator.clipboard) {
-    return navigator.clipboard.writeText(text);
-  }
-  // A workshop served over plain http on a LAN is not a secure context and
-  // has no Clipboard API; the old selection-based copy still works there.
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.style.position = 'fixed';
-  area.style.opacity = '0';
-  document.body.append(area);
-  area.select();
-  const ok = document.execCommand('copy');
-  area.remove();
-  if (!ok) throw new Error('copy failed');
 }
 
 export default function CopyButton({className, text}: Props): ReactNode {

@@ -15,6 +15,7 @@ import type {FitAddon} from '@xterm/addon-fit';
 import {LabConnection, type LabStatus} from './connection';
 import {registerLabTerminal} from './registry';
 import {forgetToken, isTokenRefusal, saveToken, storedToken, takeTokenFromUrl} from './token';
+import {writeClipboard} from '@site/src/components/clipboard';
 import styles from './styles.module.css';
 
 export {runInLabTerminal, hasLabTerminal, subscribeLabTerminals} from './registry';
@@ -71,19 +72,6 @@ function loadXterm(): Promise<[typeof Terminal, typeof FitAddon]> {
 function monospaceFonts(): string {
   const fonts = getComputedStyle(document.documentElement).getPropertyValue('--ifm-font-family-monospace').trim();
   return fonts || 'monospace';
-}
-
-async function copyText(text: string): Promise<void> {
-  if (window.isSecureContext && navigator.clipboard) return navigator.clipboard.writeText(text);
-  // Plain http on a LAN has no Clipboard API; the selection-based copy still works.
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.style.position = 'fixed';
-  area.style.opacity = '0';
-  document.body.append(area);
-  area.select();
-  document.execCommand('copy');
-  area.remove();
 }
 
 export default function LabTerminal({lesson, console: consoleIndex = 0, title}: Props): ReactNode {
@@ -183,7 +171,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
     t.attachCustomKeyEventHandler((e) => {
       if (e.type !== 'keydown' || !e.ctrlKey || !e.shiftKey) return true;
       if (e.code === 'KeyC') {
-        if (t.hasSelection()) void copyText(t.getSelection());
+        if (t.hasSelection()) void writeClipboard(t.getSelection()).catch(() => undefined); // nothing to copy into: the selection stays
         return false;
       }
       // Returning false lets the browser fire its paste event, which xterm.js handles.
@@ -300,7 +288,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
           )}
           {started && (
             <>
-              <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => term.current?.hasSelection() && void copyText(term.current.getSelection())} title={translate({id: 'lab.copy.title', message: 'Copy the selection (Ctrl+Shift+C)'})}>
+              <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => term.current?.hasSelection() && void writeClipboard(term.current.getSelection()).catch(() => undefined)} title={translate({id: 'lab.copy.title', message: 'Copy the selection (Ctrl+Shift+C)'})}>
                 <Translate id="lab.copy">Copy</Translate>
               </button>
               <button type="button" className="button button--secondary button--sm" disabled={!term.current} onClick={() => void paste()} title={translate({id: 'lab.paste.title', message: 'Paste (Ctrl+Shift+V)'})}>
