@@ -13,6 +13,11 @@ import { Progress, runStep } from './step.ts';
 export const SOURCE_PACKAGE = 'linux-source-6.1';
 const SOURCE_TARBALL = `/usr/src/${SOURCE_PACKAGE}.tar.xz`;
 const FRAGMENT = join(LAB_DIR, 'kernel.config');
+/**
+ * Patches the lab itself needs, applied before the lessons': they are about
+ * running under QEMU, not about anything a lesson teaches.
+ */
+const LAB_PATCHES_DIR = join(LAB_DIR, 'kernel-patches');
 
 /**
  * How the kernel is built, as data: its hash is part of the cache key, so
@@ -92,10 +97,20 @@ interface KernelInputs {
   patches: string[];
 }
 
+/** lab/kernel-patches/*.patch, in name order. */
+export function labKernelPatches(): string[] {
+  if (!existsSync(LAB_PATCHES_DIR)) return [];
+  return readdirSync(LAB_PATCHES_DIR)
+    .filter((f) => f.endsWith('.patch'))
+    .sort()
+    .map((f) => join(LAB_PATCHES_DIR, f));
+}
+
 function kernelInputs(): KernelInputs {
   const pkgVersion = packageVersion();
-  const { patches, fragments: lessonFragments } = lessonKernelInputs();
+  const { patches: lessonPatches, fragments: lessonFragments } = lessonKernelInputs();
   const fragments = [FRAGMENT, ...lessonFragments];
+  const patches = [...labKernelPatches(), ...lessonPatches];
   const hash = new InputHash().add('package', `${SOURCE_PACKAGE} ${pkgVersion}`).add('recipe', JSON.stringify(RECIPE));
   for (const f of fragments) hash.add('fragment', relative(REPO_ROOT, f)).addFile('content', f);
   for (const p of patches) hash.add('patch', relative(REPO_ROOT, p)).addFile('content', p);

@@ -1,12 +1,13 @@
 // The lessons' C follows the kernel's coding style: scripts/checkpatch.pl
 // from the lab kernel's own source finds nothing in any module, header,
-// user program or lab-kernel patch. The originals are exempt: they are the
+// user program or lab-kernel patch (the lessons' and lab/kernel-patches/). The originals are exempt: they are the
 // article's code, kept as it was.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { labKernelPatches } from '../../lab/build/kernel.ts';
 import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT } from '../../lab/paths.ts';
 import { testLab } from '../helpers/lab.ts';
 
@@ -23,7 +24,7 @@ function checked(dir: string): string[] {
   return out;
 }
 
-const files = [...checked(KERNEL_EXAMPLES_DIR), join(LAB_DIR, 'image', 'sigdfl.c')];
+const files = [...checked(KERNEL_EXAMPLES_DIR), ...labKernelPatches(), join(LAB_DIR, 'image', 'sigdfl.c')];
 
 test('checkpatch finds no errors or warnings', async () => {
   const { kernel } = await testLab();

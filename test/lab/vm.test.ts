@@ -1,8 +1,11 @@
 // The lab VM for real: QEMU boots the lab kernel and image built by
 // `npm run lab -- build`, and every test drives the guest's shell.
 import assert from 'node:assert/strict';
+import { relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { labKernelPatches } from '../../lab/build/kernel.ts';
 import type { Lab } from '../../lab/build/lab.ts';
+import { REPO_ROOT } from '../../lab/paths.ts';
 import { bootLabVM } from '../../lab/vm/boot.ts';
 import { CommandTimeoutError, KernelPanicError, type LabVM } from '../../lab/vm/machine.ts';
 import { qemuArgs } from '../../lab/vm/qemu.ts';
@@ -14,6 +17,13 @@ let lab: Lab;
 
 before(async () => {
   lab = await testLab();
+});
+
+test("the kernel carries the lab's own patches, applied before the lessons'", () => {
+  const own = labKernelPatches().map((p) => relative(REPO_ROOT, p));
+  assert.ok(own.length > 0, 'no patch found under lab/kernel-patches');
+  assert.deepEqual(lab.kernel.info.patches.slice(0, own.length), own);
+  assert.ok(lab.kernel.info.patches.length > own.length, "the lessons' patches are missing");
 });
 
 describe('a booted lab VM', () => {
