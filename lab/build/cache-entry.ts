@@ -4,6 +4,7 @@
 // (an interrupted build, a truncated file, a half-deleted tree) is wiped and
 // built again.
 import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import {
   closeSync,
   existsSync,
@@ -148,19 +149,21 @@ export class CacheEntry<Info> {
  * `keepComplete` finished ones. A kernel tree is over a gigabyte. Entries
  * being built right now (their lock exists) are left alone.
  */
-export function pruneSiblings(parent: string, keep: string, keepComplete: number): void {
+export async function pruneSiblings(parent: string, keep: string, keepComplete: number): Promise<void> {
   const complete: { key: string; builtAt: string }[] = [];
+  const doomed: string[] = [];
   for (const key of readdirSync(parent)) {
     if (key === keep || !/^[0-9a-f]{16}$/.test(key) || existsSync(join(parent, `${key}.lock`))) continue;
     try {
       const m = JSON.parse(readFileSync(join(parent, key, MANIFEST), 'utf8')) as { builtAt: string };
       complete.push({ key, builtAt: m.builtAt });
     } catch {
-      rmSync(join(parent, key), { recursive: true, force: true });
+      doomed.push(key);
     }
   }
   complete.sort((a, b) => b.builtAt.localeCompare(a.builtAt));
-  for (const { key } of complete.slice(Math.max(0, keepComplete - 1))) {
-    rmSync(join(parent, key), { recursive: true, force: true });
-  }
+  doomed.push(...complete.slice(Math.max(0, keepComplete - 1)).map((e) => e.key));
+  // Asynchronous, so that a caller can delete a gigabyte tree, which is disk
+  // work, while a compiler keeps the CPUs busy.
+  await Promise.all(doomed.map((key) => rm(join(parent, key), { recursive: true, force: true })));
 }

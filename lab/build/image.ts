@@ -217,7 +217,7 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     writeFileSync(entry.path('initramfs.cpio'), cpio);
     const info: ImageInfo = { kernelKey: target.kernelKey, release: target.release, busyboxVersion: busyboxVersion(), lessons };
     entry.commit(info, ['initramfs.cpio'], (Date.now() - started) / 1000);
-    pruneSiblings(entry.parent, entry.key, 3);
+    await pruneSiblings(entry.parent, entry.key, 3);
     progress.done(`initramfs with ${lessons.length} lessons, ${(cpio.length / 1024).toFixed(0)} KiB`);
     return { key: entry.key, initramfs: entry.path('initramfs.cpio'), info, built: true };
   });

@@ -143,11 +143,17 @@ export async function buildKernel(): Promise<LabKernel> {
       return toLabKernel(entry, cached.info, false);
     }
     const started = Date.now();
-    const info = await build(inputs);
-    entry.commit(info, [...RECIPE.outputs], (Date.now() - started) / 1000);
-    CacheEntry.link(current, entry.path('linux'));
-    pruneSiblings(entry.parent, entry.key, KEEP_KERNELS);
-    return toLabKernel(entry, info, true);
+    // Deleting an old tree took 20 s of disk waits after a build; during
+    // the build it costs nothing.
+    const pruned = pruneSiblings(entry.parent, entry.key, KEEP_KERNELS);
+    try {
+      const info = await build(inputs);
+      entry.commit(info, [...RECIPE.outputs], (Date.now() - started) / 1000);
+      CacheEntry.link(current, entry.path('linux'));
+      return toLabKernel(entry, info, true);
+    } finally {
+      await pruned;
+    }
   });
 }
 

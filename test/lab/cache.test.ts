@@ -54,14 +54,14 @@ describe('cache entries', () => {
     assert.notEqual(h('12', ''), h('1', '2'), 'lengths are part of the hash');
   });
 
-  test('pruning drops interrupted builds and old entries, keeps the current one', () => {
+  test('pruning drops interrupted builds and old entries, keeps the current one', async () => {
     const parent = join(scratch, 'prune');
     const keys = ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb', 'cccccccccccccccc'];
     for (const k of keys) sealedEntry(parent, k);
     mkdirSync(join(parent, 'dddddddddddddddd')); // interrupted
     mkdirSync(join(parent, 'eeeeeeeeeeeeeeee'));
     mkdirSync(join(parent, 'eeeeeeeeeeeeeeee.lock')); // being built elsewhere
-    pruneSiblings(parent, keys[2]!, 2);
+    await pruneSiblings(parent, keys[2]!, 2);
     assert.ok(existsSync(join(parent, keys[2]!)));
     assert.equal([keys[0], keys[1]].filter((k) => existsSync(join(parent, k!))).length, 1);
     assert.ok(!existsSync(join(parent, 'dddddddddddddddd')));
