@@ -143,8 +143,8 @@ export async function buildKernel(): Promise<LabKernel> {
       return toLabKernel(entry, cached.info, false);
     }
     const started = Date.now();
-    // Deleting an old tree took 20 s of disk waits after a build; during
-    // the build it costs nothing.
+    // Deleting an old tree kept a finished build waiting on the disk for
+    // about 20 s; started now, it overlaps the compile, which waits on the CPU.
     const pruned = pruneSiblings(entry.parent, entry.key, KEEP_KERNELS);
     try {
       const info = await build(inputs);
