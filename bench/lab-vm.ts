@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Lab } from '../lab/build/lab.ts';
+import type { Lab } from '../lab/builder/lab.ts';
 import { REPO_ROOT } from '../lab/paths.ts';
-import { LabVM } from '../lab/vm/machine.ts';
+import { LabVM } from '../lab/vm/lab-vm.ts';
 import { median, type Row } from './table.ts';
 
 const BOOTS = Number(process.env.BENCH_BOOTS ?? 15);

@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { Lab } from '../lab/build/lab.ts';
-import { SITE_ROOT } from '../lab/build/site.ts';
+import type { Lab } from '../lab/builder/lab.ts';
+import { SITE_ROOT } from '../lab/builder/site.ts';
 import { defaultLimits } from '../lab/server/limits.ts';
 import { startLabServer } from '../lab/server/server.ts';
 import { launchChromium } from '../test/helpers/browser.ts';

@@ -1,6 +1,6 @@
 // npm run bench [-- vm|server|page] [--cold-build]: the project's performance
 // targets, measured, as tables. With no name, every table.
-import { buildLab } from '../lab/build/lab.ts';
+import { buildLab } from '../lab/builder/lab.ts';
 import { benchLabVM } from './lab-vm.ts';
 import { benchPage } from './page.ts';
 import { benchServer } from './server.ts';

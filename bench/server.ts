@@ -3,7 +3,7 @@
 // from the pool) and cold (a boot), keystroke echo latency with 1, 20 and
 // 40 concurrent sessions, and the memory of the server and its QEMUs.
 import { readFileSync } from 'node:fs';
-import type { Lab } from '../lab/build/lab.ts';
+import type { Lab } from '../lab/builder/lab.ts';
 import { defaultLimits, type Limits } from '../lab/server/limits.ts';
 import { startLabServer, type LabServer } from '../lab/server/server.ts';
 import { stripTerminal } from '../lab/vm/console.ts';

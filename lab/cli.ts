@@ -1,11 +1,11 @@
 // npm run lab -- build | shell [--lesson NAME] | exec [--lesson NAME] -- CMD...
 // (and `npm start`, which builds what is missing and opens a shell).
 import { parseArgs } from 'node:util';
-import { buildLab, type Lab } from './build/lab.ts';
-import { lessonNames } from './build/image.ts';
+import { buildLab, type Lab } from './builder/lab.ts';
+import { lessonNames } from './builder/image.ts';
 import { LEAVE_KEY_NAME, attachTerminal } from './vm/attach.ts';
 import { accelFromEnv, bootLabVM } from './vm/boot.ts';
-import { LabError, type LabVM } from './vm/machine.ts';
+import { LabError, type LabVM } from './vm/lab-vm.ts';
 
 const USAGE = `usage:
   npm run lab -- build                              build the lab kernel and image (cached)

@@ -8,9 +8,9 @@
 // (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { buildLab } from '../build/lab.ts';
+import { buildLab } from '../builder/lab.ts';
 import { accelFromEnv } from '../vm/boot.ts';
-import { SITE_ROOT, ensureSite } from '../build/site.ts';
+import { SITE_ROOT, ensureSite } from '../builder/site.ts';
 import { applyOverrides, defaultLimits, envName, flagName, type Limits } from './limits.ts';
 import { isLoopback } from './origin.ts';
 import { startLabServer } from './server.ts';

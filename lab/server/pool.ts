@@ -5,11 +5,11 @@
 // twenty times longer (and miss their boot deadline), where a queue gives
 // the first learners a prompt soon. Learners waiting for a boot go before
 // refills of the pool.
-import { Machine, type MachineSpec } from './machine.ts';
+import type { LabMachine, MachineFactory } from './lab-machine.ts';
 
 export class MachinePool {
-  private readonly idle: Machine[] = [];
-  private readonly booting = new Set<Machine>();
+  private readonly idle: LabMachine[] = [];
+  private readonly booting = new Set<LabMachine>();
   private closed = false;
   /** Recent boot times, for the progress shown during a cold start. */
   private bootTimes: number[] = [];
@@ -19,7 +19,7 @@ export class MachinePool {
   private reserved = 0;
 
   constructor(
-    private readonly spec: MachineSpec,
+    private readonly newMachine: MachineFactory,
     private readonly size: number,
     private readonly maxBooting: number,
   ) {}
@@ -30,10 +30,10 @@ export class MachinePool {
   }
 
   /** A booted VM, or undefined when none is ready (the caller boots one itself). */
-  take(): Machine | undefined {
-    let m: Machine | undefined;
+  take(): LabMachine | undefined {
+    let m: LabMachine | undefined;
     while ((m = this.idle.shift())) {
-      if (!m.vm.isExited) break;
+      if (!m.isExited) break;
     }
     queueMicrotask(() => this.fill());
     return m;
@@ -49,12 +49,13 @@ export class MachinePool {
     return { idle: this.idle.length, booting: this.booting.size };
   }
 
-  private spawn(): Machine {
-    const m = new Machine(this.spec);
+  private spawn(): LabMachine {
+    const spawnedAt = performance.now();
+    const m = this.newMachine();
     this.booting.add(m);
-    m.vm.ready.then(
+    m.ready.then(
       () => {
-        this.bootTimes = [...this.bootTimes.slice(-9), performance.now() - m.spawnedAt];
+        this.bootTimes = [...this.bootTimes.slice(-9), performance.now() - spawnedAt];
       },
       () => undefined,
     );
@@ -69,7 +70,7 @@ export class MachinePool {
       this.booting.size + this.reserved < this.maxBooting
     ) {
       const m = this.spawn();
-      m.vm.ready.then(
+      m.ready.then(
         () => {
           this.booting.delete(m);
           if (this.closed) void m.stop();
@@ -83,7 +84,7 @@ export class MachinePool {
           if (!this.closed) setTimeout(() => this.fill(), 1000).unref();
         },
       );
-      void m.vm.exited.then(() => {
+      void m.exited.then(() => {
         const i = this.idle.indexOf(m);
         if (i >= 0) this.idle.splice(i, 1);
         if (!this.closed) this.fill();
@@ -98,10 +99,10 @@ export class MachinePool {
     return n;
   }
 
-  private readonly forLearner = new WeakSet<Machine>();
+  private readonly forLearner = new WeakSet<LabMachine>();
 
   /** Boot a VM for a learner who found the pool empty, after the boots ahead of it. */
-  async bootForLearner(): Promise<Machine> {
+  async bootForLearner(): Promise<LabMachine> {
     if (this.booting.size + this.reserved >= this.maxBooting || this.waiting.length > 0) {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       this.reserved--;
@@ -110,7 +111,7 @@ export class MachinePool {
     const m = this.spawn();
     this.forLearner.add(m);
     try {
-      await m.vm.ready;
+      await m.ready;
       return m;
     } catch (e) {
       await m.stop();

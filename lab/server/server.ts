@@ -4,13 +4,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import type { Lab } from '../build/lab.ts';
+import type { Lab } from '../builder/lab.ts';
 import { handleConnection } from './connection.ts';
 import { siteHandler } from './http.ts';
 import type { Limits } from './limits.ts';
 import { KVM_PROBE_DEADLINE_MS } from '../vm/boot.ts';
 import { kvmAvailable, type Accel } from '../vm/qemu.ts';
-import { Machine, readableLabFiles, type MachineSpec } from './machine.ts';
+import { QemuMachine, type MachineSpec } from './lab-machine.ts';
+import { readableVMFiles, UNPRIVILEGED } from '../vm/unprivileged.ts';
 import { isLoopback, originPolicy, refuseUpgrade } from './origin.ts';
 import { MachinePool } from './pool.ts';
 import { MAX_FRAME_BYTES } from './protocol.ts';
@@ -60,9 +61,9 @@ async function probeKvm(spec: MachineSpec, log: (m: string) => void): Promise<Ac
     log('lab server: KVM requested but /dev/kvm is not usable; using TCG');
     return 'tcg';
   }
-  const probe = new Machine({ ...spec, accel: 'kvm', bootTimeoutMs: KVM_PROBE_DEADLINE_MS });
+  const probe = new QemuMachine({ ...spec, accel: 'kvm', bootTimeoutMs: KVM_PROBE_DEADLINE_MS });
   try {
-    await probe.vm.ready;
+    await probe.ready;
     await probe.vm.stop();
     log('lab server: KVM works; every VM uses it');
     return 'kvm';
@@ -84,19 +85,19 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   }
   const { limits } = opts;
   const drop = opts.dropPrivileges ?? process.getuid?.() === 0;
-  const files = drop ? readableLabFiles(opts.lab) : undefined;
+  const files = drop ? readableVMFiles({ kernel: opts.lab.kernel.bootImage, initrd: opts.lab.image.initramfs }) : undefined;
   const spec: MachineSpec = {
     kernel: files?.kernel ?? opts.lab.kernel.bootImage,
     initrd: files?.initrd ?? opts.lab.image.initramfs,
     memoryMib: limits.vmMemoryMib,
     extraConsoles: limits.extraConsoles,
-    runAs: drop ? { user: 'nobody', group: 'nogroup' } : undefined,
+    runAs: drop ? UNPRIVILEGED : undefined,
     marks: { high: limits.highWatermark, low: limits.lowWatermark },
     // Under load (many VMs on few cores) a boot takes longer than alone.
     bootTimeoutMs: 60_000,
   };
   if (opts.accel === 'kvm') spec.accel = await probeKvm(spec, log);
-  const pool = new MachinePool(spec, limits.poolSize, limits.maxBooting);
+  const pool = new MachinePool(() => new QemuMachine(spec), limits.poolSize, limits.maxBooting);
   const registry = new SessionRegistry(pool, limits);
   const lessons = new Set(opts.lab.image.info.lessons);
 

@@ -3,9 +3,9 @@
 // idle and length limits, the grace period after a disconnect). It knows
 // nothing about WebSockets: terminals are ClientLinks.
 import { randomBytes } from 'node:crypto';
-import type { VMExit } from '../vm/machine.ts';
+import type { VMExit } from '../vm/lab-vm.ts';
 import type { Limits } from './limits.ts';
-import type { Machine } from './machine.ts';
+import type { LabMachine } from './lab-machine.ts';
 import type { MachinePool } from './pool.ts';
 import type { StatusFrame } from './protocol.ts';
 
@@ -24,7 +24,7 @@ const PROGRESS_EVERY_MS = 200;
 export class Session {
   readonly id = randomBytes(18).toString('base64url');
   private state: State = 'booting';
-  private machine?: Machine;
+  private machine?: LabMachine;
   /** Counts VMs so a VM that ends after a reset is not taken for the current one. */
   private generation = 0;
   private readonly links: (ClientLink | undefined)[];
@@ -103,7 +103,7 @@ export class Session {
     this.machine = m;
     this.state = 'ready';
     this.sizes.forEach((size, i) => size && m.channels[i]?.resize(size.cols, size.rows));
-    void m.vm.exited.then((exit) => this.onExit(gen, exit));
+    void m.exited.then((exit) => this.onExit(gen, exit));
     this.restartLengthTimer();
     this.touch();
     this.links.forEach((link, i) => link && this.connect(i, link, false));
@@ -255,7 +255,7 @@ export class Session {
 
   /** For tests and /lab/status: the QEMU pid of the current VM. */
   get vmPid(): number | undefined {
-    return this.machine?.vm.pid;
+    return this.machine?.pid;
   }
 }
 

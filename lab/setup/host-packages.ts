@@ -27,7 +27,7 @@ export const LAB_PACKAGES: readonly HostPackage[] = [
 ];
 
 /**
- * The second kernel the tests run the lessons on (lab/build/debian-kernel.ts):
+ * The second kernel the tests run the lessons on (lab/builder/debian-kernel.ts):
  * Debian's meta-packages, which depend on the newest 6.12 cloud kernel and
  * its headers, so a fresh machine gets whatever 6.12 Debian ships now and an
  * existing one keeps the kernel it has until apt upgrades it.

@@ -1,9 +1,9 @@
 // What `npm test` needs before the first test runs: the lab's host packages
 // plus the test-only ones, the lab kernel and image (cached), the image for
 // Debian's 6.12 kernel (cached), the site.
-import { buildDebianLab } from '../build/debian-lab.ts';
-import { buildLab } from '../build/lab.ts';
-import { ensureSite } from '../build/site.ts';
+import { buildDebianLab } from '../builder/debian-lab.ts';
+import { buildLab } from '../builder/lab.ts';
+import { ensureSite } from '../builder/site.ts';
 import { DEBIAN_KERNEL_PACKAGES, LAB_PACKAGES, ensureHostPackages, type HostPackage } from './host-packages.ts';
 
 export const TEST_PACKAGES: readonly HostPackage[] = [

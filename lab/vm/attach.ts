@@ -1,7 +1,7 @@
 // The VM in the user's own terminal: raw keystrokes in, console out, window
 // size followed. Ctrl-] leaves (as in telnet), because every other key,
 // Ctrl-C included, belongs to the guest.
-import type { LabVM, VMExit } from './machine.ts';
+import type { LabVM, VMExit } from './lab-vm.ts';
 
 export const LEAVE_KEY = '\x1d';
 export const LEAVE_KEY_NAME = 'Ctrl-]';

@@ -1,9 +1,9 @@
 // Starting a lab VM with the accelerator the user asked for. KVM is opt-in:
 // nested KVM on some hosts (this project's CI among them) hangs during boot,
 // so a KVM boot gets a short deadline and falls back to TCG when it misses.
-import type { Lab } from '../build/lab.ts';
+import type { Lab } from '../builder/lab.ts';
 import { kvmAvailable, type Accel } from './qemu.ts';
-import { LabVM, type LabVMOptions } from './machine.ts';
+import { LabVM, type LabVMOptions } from './lab-vm.ts';
 import { labTarget, type BootTarget } from './target.ts';
 
 export const KVM_PROBE_DEADLINE_MS = 5_000;

@@ -1,8 +1,8 @@
 // What a VM boots: a kernel, an initramfs, and what the machine must look
 // like for that kernel. The lab kernel is the default everywhere (the server,
 // the CLI); Debian's 6.12 kernel is the tests' second kernel.
-import type { DebianLab } from '../build/debian-lab.ts';
-import type { Lab } from '../build/lab.ts';
+import type { DebianLab } from '../builder/debian-lab.ts';
+import type { Lab } from '../builder/lab.ts';
 
 export interface BootTarget {
   /** A PVH vmlinux or a bzImage. */

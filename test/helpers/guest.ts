@@ -2,9 +2,9 @@
 // the lab kernel and on Debian's 6.12 kernel.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { needsLabKernel } from '../../lab/build/image.ts';
+import { needsLabKernel } from '../../lab/builder/image.ts';
 import { bootVM } from '../../lab/vm/boot.ts';
-import type { CommandResult, LabVM } from '../../lab/vm/machine.ts';
+import type { CommandResult, LabVM } from '../../lab/vm/lab-vm.ts';
 import { debianTarget, labTarget, type BootTarget } from '../../lab/vm/target.ts';
 import { testDebianLab, testLab } from './lab.ts';
 
@@ -24,7 +24,7 @@ export interface TestKernel {
   target: () => Promise<BootTarget>;
 }
 
-/** Linux 6.1 built here (lab/build/kernel.ts), with the syscall lesson's patch. */
+/** Linux 6.1 built here (lab/builder/kernel.ts), with the syscall lesson's patch. */
 export const LAB_KERNEL: TestKernel = {
   name: 'lab',
   label: 'the lab kernel (6.1)',
@@ -33,7 +33,7 @@ export const LAB_KERNEL: TestKernel = {
   target: async () => labTarget(await testLab()),
 };
 
-/** Debian's 6.12 cloud kernel as Debian ships it (lab/build/debian-kernel.ts). */
+/** Debian's 6.12 cloud kernel as Debian ships it (lab/builder/debian-kernel.ts). */
 export const DEBIAN_KERNEL: TestKernel = {
   name: 'debian-6.12',
   label: "Debian's 6.12 cloud kernel",

@@ -1,7 +1,7 @@
 // The built labs for tests: `npm test` builds them first (pretest), so here
 // they only come from the cache (building if someone runs one file by hand).
-import { buildDebianLab, type DebianLab } from '../../lab/build/debian-lab.ts';
-import { buildLab, type Lab } from '../../lab/build/lab.ts';
+import { buildDebianLab, type DebianLab } from '../../lab/builder/debian-lab.ts';
+import { buildLab, type Lab } from '../../lab/builder/lab.ts';
 
 let lab: Promise<Lab> | undefined;
 let debianLab: Promise<DebianLab> | undefined;

@@ -1,7 +1,7 @@
 // procfs and sysfs teach the same contract from two places: a text file that
 // reads 42, takes 24, refuses what is not an int and refuses other users.
 import { test } from 'node:test';
-import type { LabVM } from '../../lab/vm/machine.ts';
+import type { LabVM } from '../../lab/vm/lab-vm.ts';
 import { expectRun } from '../helpers/guest.ts';
 
 export interface AttributeFile {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { labKernelPatches } from '../../lab/build/kernel.ts';
+import { labKernelPatches } from '../../lab/builder/kernel.ts';
 import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT } from '../../lab/paths.ts';
 import { testLab } from '../helpers/lab.ts';
 

@@ -4,7 +4,7 @@ import { describeLesson, expectRun } from '../helpers/guest.ts';
 
 // ENOTTY as the guest's user programs spell it: they are static musl
 // binaries, and musl says "Not a tty" where glibc says "Inappropriate ioctl
-// for device" (lab/build/image.ts says why musl).
+// for device" (lab/builder/image.ts says why musl).
 const ENOTTY = 'Not a tty';
 const ROUND_TRIP = 'Data from kernel: 42\nData to kernel: 24\nData from kernel: 24\n';
 

@@ -6,8 +6,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, trunca
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CacheEntry, InputHash, pruneSiblings } from '../../lab/build/cache-entry.ts';
-import { withLock } from '../../lab/build/lock.ts';
+import { CacheEntry, InputHash, pruneSiblings } from '../../lab/builder/cache-entry.ts';
+import { withLock } from '../../lab/builder/lock.ts';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import { testLab } from '../helpers/lab.ts';
 

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { labKernelPatches } from '../../lab/build/kernel.ts';
-import type { Lab } from '../../lab/build/lab.ts';
+import { labKernelPatches } from '../../lab/builder/kernel.ts';
+import type { Lab } from '../../lab/builder/lab.ts';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import { bootLabVM } from '../../lab/vm/boot.ts';
-import { CommandTimeoutError, KernelPanicError, type LabVM } from '../../lab/vm/machine.ts';
+import { CommandTimeoutError, KernelPanicError, type LabVM } from '../../lab/vm/lab-vm.ts';
 import { qemuArgs } from '../../lab/vm/qemu.ts';
 import { testLab } from '../helpers/lab.ts';
 import { newQemuPids, qemuPids, waitGone } from '../helpers/processes.ts';

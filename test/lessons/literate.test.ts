@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import type { LabVM } from '../../lab/vm/machine.ts';
+import type { LabVM } from '../../lab/vm/lab-vm.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
 import { extractSteps, outputMatches, stepAnchor, type PageSteps, type Step } from '../../site/steps.ts';
 import { assertCleanKernelLog, lessonVM, transcript } from '../helpers/guest.ts';

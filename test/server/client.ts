@@ -2,7 +2,7 @@
 // protocol like the browser component does, acknowledging output as a
 // terminal would, and recording everything it gets.
 import { WebSocket } from 'ws';
-import type { Lab } from '../../lab/build/lab.ts';
+import type { Lab } from '../../lab/builder/lab.ts';
 import type { StatusFrame } from '../../lab/server/protocol.ts';
 import { defaultLimits, type Limits } from '../../lab/server/limits.ts';
 import { startLabServer, type LabServer } from '../../lab/server/server.ts';

@@ -7,7 +7,7 @@ import { applyOverrides, defaultLimits } from '../../lab/server/limits.ts';
 import { originPolicy, refuseUpgrade } from '../../lab/server/origin.ts';
 import { parseClientFrame, ProtocolError } from '../../lab/server/protocol.ts';
 import { resolveFile } from '../../lab/server/http.ts';
-import { sweepStaleLabFiles } from '../../lab/server/machine.ts';
+import { sweepStaleVMFiles } from '../../lab/vm/unprivileged.ts';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +99,6 @@ test("a SIGKILLed server's VM files are removed by the next server, a live one's
   mkdirSync(join(dir, `uklab-vmfiles-${gone}-abc123`));
   mkdirSync(join(dir, `uklab-vmfiles-${process.pid}-def456`));
   mkdirSync(join(dir, 'unrelated-folder'));
-  assert.deepEqual(sweepStaleLabFiles(dir), [`uklab-vmfiles-${gone}-abc123`]);
+  assert.deepEqual(sweepStaleVMFiles(dir), [`uklab-vmfiles-${gone}-abc123`]);
   assert.deepEqual(readdirSync(dir).sort(), ['unrelated-folder', `uklab-vmfiles-${process.pid}-def456`].sort());
 });

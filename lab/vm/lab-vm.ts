@@ -4,7 +4,7 @@
 // scripted command; it knows nothing about browsers or the CLI.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import * as pty from 'node-pty';
 import { CommandFrame, ConsoleTail, PANIC_LINE, PANIC_LINE_CUT, PROMPT_AT_END } from './console.ts';
 import { GuestConsole } from './guest-console.ts';
 import { EXTRA_CONSOLE_TTY, findQemu, qemuArgs, type Accel } from './qemu.ts';
+import { unprivilegedCommand, type RunAs } from './unprivileged.ts';
 
 export interface LabVMOptions {
   kernel: string;
@@ -30,10 +31,10 @@ export interface LabVMOptions {
   /** More consoles into the VM besides the main one (0 or 1): ttyS3. */
   extraConsoles?: number;
   /**
-   * Run QEMU as this unprivileged user and group (through setpriv), for a
+   * Run QEMU as this unprivileged user and group (unprivileged.ts), for a
    * server running as root. The kernel and initrd must be readable by them.
    */
-  runAs?: { user: string; group: string };
+  runAs?: RunAs;
 }
 
 export type ExitReason = 'poweroff' | 'panic' | 'killed' | 'boot-timeout' | 'failed';
@@ -78,16 +79,6 @@ const PANIC_GRACE_MS = 3_000;
 
 type State = 'booting' | 'ready' | 'exited';
 
-/** The group id that owns /dev/kvm, when it is not root's. */
-function kvmDeviceGroup(): number | undefined {
-  try {
-    const gid = statSync('/dev/kvm').gid;
-    return gid === 0 ? undefined : gid;
-  } catch {
-    return undefined;
-  }
-}
-
 export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMExit] }> {
   readonly ready: Promise<void>;
   readonly exited: Promise<VMExit>;
@@ -117,7 +108,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     }
     const socketBase = join(tmpdir(), `uklab-${process.pid}-${randomBytes(6).toString('hex')}`);
     const consolePaths = Array.from({ length: opts.extraConsoles ?? 0 }, (_, i) => `${socketBase}-console${i + 1}.sock`);
-    const args = qemuArgs({
+    let args = qemuArgs({
       kernel: opts.kernel,
       initrd: opts.initrd,
       accel: this.accel,
@@ -128,16 +119,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
       append: opts.append,
     });
     let file = findQemu();
-    if (opts.runAs) {
-      // setpriv execs QEMU in place, so QEMU stays the pty's session leader
-      // (and still gets SIGHUP when this process dies).
-      // Under KVM it keeps one supplementary group: the owner of /dev/kvm
-      // (mode 0660 root:kvm on Debian), without which it cannot open it.
-      const groups = this.accel === 'kvm' ? kvmDeviceGroup() : undefined;
-      const supplementary = groups !== undefined ? `--groups=${groups}` : '--clear-groups';
-      args.unshift(`--reuid=${opts.runAs.user}`, `--regid=${opts.runAs.group}`, supplementary, '--', file);
-      file = 'setpriv';
-    }
+    if (opts.runAs) ({ file, args } = unprivilegedCommand(opts.runAs, this.accel, file, args));
     // QEMU becomes the session leader of the pty. If this process dies, even
     // by SIGKILL, the pty master closes and the kernel hangs up the session:
     // QEMU gets SIGHUP and exits, so no VM outlives its owner.
