@@ -13,6 +13,7 @@ import { CommandFrame, ConsoleTail, PANIC_LINE, PANIC_LINE_CUT, PROMPT_AT_END } 
 import { GuestConsole } from './guest-console.ts';
 import { EXTRA_CONSOLE_TTY, findQemu, qemuArgs, type Accel } from './qemu.ts';
 import { unprivilegedCommand, type RunAs } from './unprivileged.ts';
+import type { VMExitReason, VMState } from '../protocol.ts';
 
 export interface LabVMOptions {
   kernel: string;
@@ -37,10 +38,9 @@ export interface LabVMOptions {
   runAs?: RunAs;
 }
 
-export type ExitReason = 'poweroff' | 'panic' | 'killed' | 'boot-timeout' | 'failed';
 
 export interface VMExit {
-  reason: ExitReason;
+  reason: VMExitReason;
   /** The panic message (the text after "Kernel panic - not syncing:"). */
   panic?: string;
   /** The console's last lines, to show what happened. */
@@ -77,7 +77,6 @@ const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
 /** After a panic is printed QEMU exits by itself (panic=-1, -no-reboot); this long at most. */
 const PANIC_GRACE_MS = 3_000;
 
-type State = 'booting' | 'ready' | 'exited';
 
 export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMExit] }> {
   readonly ready: Promise<void>;
@@ -87,13 +86,13 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
   /** Console 1 (ttyS3), when asked for with `extraConsoles`. */
   readonly extraConsoles: GuestConsole[] = [];
 
-  private state: State = 'booting';
+  private state: VMState = 'booting';
   private readonly proc: pty.IPty;
   private readonly tail = new ConsoleTail();
   private readonly controlPath?: string;
   private control?: Socket;
   private panic?: string;
-  private endReason?: ExitReason;
+  private endReason?: VMExitReason;
   private execChain: Promise<unknown> = Promise.resolve();
   private capture = '';
   private capturing = false;

@@ -1,0 +1,323 @@
+/*
+ * The lab protocol: what a lesson page and the lab server say to each other
+ * over a WebSocket (lab/server/PROTOCOL.md documents it), and the names of
+ * a lab's life cycle that every layer uses, from the VM up to the page.
+ *
+ * Pure on purpose, with no Node and no DOM imports: the server
+ * (lab/server/) and the page (src/components/LabTerminal/) both import this
+ * one module, so nothing here is declared twice and the two cannot drift.
+ */
+
+/** Bumped when a frame changes meaning; a page and a server of different versions refuse each other. */
+export const PROTOCOL_VERSION = 2;
+
+/** Where the server listens for labs, on the page's own origin. */
+export const LAB_SOCKET_PATH = '/lab/ws';
+/** Session counts and lessons, as JSON, for the same origin only. */
+export const LAB_STATUS_PATH = '/lab/status';
+
+/** Largest client frame in bytes; the server closes the connection (1009) above it. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Largest `input` payload, in characters. */
+export const MAX_INPUT_CHARS = 16 * 1024;
+/**
+ * What a page puts in one `input` frame. Half the limit: a character the
+ * JSON encoding escapes takes six bytes (\u001b), so 8 Ki of them still fit
+ * in MAX_FRAME_BYTES.
+ */
+export const INPUT_CHUNK_CHARS = 8 * 1024;
+/** The page acknowledges output in batches: at this many characters, or ACK_DELAY_MS after the first. */
+export const ACK_BATCH_CHARS = 8 * 1024;
+export const ACK_DELAY_MS = 100;
+export const MIN_COLS = 2;
+export const MAX_COLS = 1000;
+export const MIN_ROWS = 1;
+export const MAX_ROWS = 500;
+/** A user-chosen access token shorter than this is refused when the server starts. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/*
+ * Consoles. One VM has CONSOLE_COUNT of them, known everywhere by their
+ * index: console 0 is the lab's terminal, console 1 a second shell into the
+ * same VM (`<LabTerminal console={1}>` on a page, `console=1` on a step,
+ * `console: 1` in a hello). Only lab/vm/qemu.ts knows which guest UART
+ * carries each one.
+ */
+export const CONSOLE_COUNT = 2;
+export type ConsoleIndex = 0 | 1;
+
+/*
+ * The life cycle, once. A VM is booting, ready or exited; a session reports
+ * its VM's state and tells a panic apart from other exits; the server may
+ * refuse a terminal instead (full, error); the page adds its own states
+ * before and between connections. Each layer uses a subset of these names.
+ */
+
+/** A VM's own life (lab/vm/lab-vm.ts). */
+export type VMState = 'booting' | 'ready' | 'exited';
+/** How a VM ended. */
+export type VMExitReason = 'poweroff' | 'panic' | 'killed' | 'boot-timeout' | 'failed';
+/** Why the server stopped a session's VM while keeping the session (a reset may start another). */
+export type StopReason = 'idle' | 'time-limit' | 'start-failed';
+export type ExitReason = VMExitReason | StopReason;
+
+/** A session as its status frames report it (lab/server/session.ts). */
+export type SessionState = 'booting' | 'ready' | 'exited' | 'panic';
+/** The server could not give this terminal a session: `full` (the connection may stay) or `error` (it closes). */
+export type RefusalState = 'full' | 'error';
+export type StatusState = SessionState | RefusalState;
+/** What the page's terminal shows (src/components/LabTerminal/). */
+export type TerminalState = 'idle' | 'connecting' | StatusState | 'disconnected';
+
+/** The session state a VM's end leads to. */
+export function stateAfterExit(reason: ExitReason): SessionState {
+  return reason === 'panic' ? 'panic' : 'exited';
+}
+
+/**
+ * Why the server refused or closed a terminal: in `reason` of an `error` or
+ * `full` status, and as the first word of the WebSocket close reason. The
+ * page acts on these codes, never on the wording of `message`.
+ */
+export type RefusalReason =
+  /** The server needs an access token and the hello had none. */
+  | 'token-required'
+  /** The hello's token is wrong. */
+  | 'token-bad'
+  /** Too many wrong tokens from this address: wait before trying again. */
+  | 'token-throttled'
+  /** The page speaks another protocol version: it is older or newer than the server. */
+  | 'version-mismatch'
+  | 'unknown-lesson'
+  /** Console 1 asked to join a session that is over. */
+  | 'no-session'
+  /** No room for another VM. */
+  | 'full'
+  /** Too many connections at once, or from this address before saying hello. */
+  | 'busy'
+  | 'bad-frame'
+  | 'hello-timeout'
+  /** The learner's time with this lab is used up. */
+  | 'time-limit'
+  | 'server-error'
+  /** Another terminal took over this console. */
+  | 'replaced'
+  /** The session ended (grace period over, server shutting down). */
+  | 'session-over';
+
+export type Reason = ExitReason | RefusalReason;
+
+/** WebSocket close codes the server uses. */
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  /** Malformed, out-of-order or forbidden frame; bad token. */
+  policy: 1008,
+  tooBig: 1009,
+  /** The server failed. */
+  internal: 1011,
+  /** Lab full or busy: try again later. */
+  tryAgain: 1013,
+} as const;
+
+/** A close reason: the code, then what exactly was wrong. At most 123 bytes on the wire. */
+export function closeReason(reason: RefusalReason, detail?: string): string {
+  return detail ? `${reason}: ${detail}` : reason;
+}
+
+const REFUSALS: ReadonlySet<string> = new Set<RefusalReason>([
+  'token-required', 'token-bad', 'token-throttled', 'version-mismatch', 'unknown-lesson', 'no-session', 'full', 'busy',
+  'bad-frame', 'hello-timeout', 'time-limit', 'server-error', 'replaced', 'session-over',
+]);
+
+/** The refusal code at the start of a close reason, if it has one. */
+export function refusalOfClose(reason: string): RefusalReason | undefined {
+  const code = /^[a-z-]+/.exec(reason)?.[0];
+  return code !== undefined && REFUSALS.has(code) ? (code as RefusalReason) : undefined;
+}
+
+/** Refusals a token typed by the learner may cure. */
+export function wantsToken(reason: Reason | undefined): boolean {
+  return reason === 'token-required' || reason === 'token-bad';
+}
+
+// Frames, client to server.
+
+export interface Hello {
+  type: 'hello';
+  v: number;
+  lesson: string;
+  token?: string;
+  /** A session id from an earlier `ready`: reattach to that VM if it still exists. */
+  resume?: string;
+  console: ConsoleIndex;
+  cols: number;
+  rows: number;
+}
+export interface Input {
+  type: 'input';
+  data: string;
+}
+export interface Resize {
+  type: 'resize';
+  cols: number;
+  rows: number;
+}
+export interface Reset {
+  type: 'reset';
+}
+export interface Ack {
+  type: 'ack';
+  /** Characters of output the terminal has finished processing since the last ack. */
+  chars: number;
+}
+export type ClientFrame = Hello | Input | Resize | Reset | Ack;
+
+// Frames, server to client.
+
+export interface StatusFrame {
+  type: 'status';
+  state: StatusState;
+  /** booting: 0..1, an estimate from recent boot times. */
+  progress?: number;
+  /** ready: the session id to send as `resume` after a disconnect. */
+  session?: string;
+  console?: ConsoleIndex;
+  /** ready: true when this is the same VM as before the disconnect. */
+  resumed?: boolean;
+  /** exited, panic: why the VM ended; full, error: why the terminal was refused. */
+  reason?: Reason;
+  /** For people: what happened, in English. Never parsed. */
+  message?: string;
+  /** exited, panic: the last lines of the console, plain text. */
+  tail?: string;
+  /** full, busy: when it is worth trying again. */
+  retryAfterMs?: number;
+}
+export interface OutputFrame {
+  type: 'output';
+  data: string;
+}
+export type ServerFrame = StatusFrame | OutputFrame;
+/** A status without its `type`, as the layers below the connection build it. */
+export type Status = Omit<StatusFrame, 'type'>;
+
+export class ProtocolError extends Error {}
+
+const LESSON_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
+
+type Json = Record<string, unknown>;
+
+function int(o: Json, key: string, min: number, max: number, fallback?: number): number {
+  const v = o[key];
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ProtocolError(`'${key}' must be an integer from ${min} to ${max}`);
+  }
+  return v;
+}
+
+function str(o: Json, key: string, pattern: RegExp | undefined, maxLen: number, optional: true): string | undefined;
+function str(o: Json, key: string, pattern: RegExp | undefined, maxLen: number, optional?: false): string;
+function str(o: Json, key: string, pattern: RegExp | undefined, maxLen: number, optional = false): string | undefined {
+  const v = o[key];
+  if (v === undefined && optional) return undefined;
+  if (typeof v !== 'string' || v.length > maxLen || (pattern && !pattern.test(v))) {
+    throw new ProtocolError(`'${key}' is missing or not valid`);
+  }
+  return v;
+}
+
+function onlyKeys(o: Json, keys: readonly string[]): void {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ProtocolError(`unknown field '${k}'`);
+}
+
+function object(raw: string): Json {
+  let o: unknown;
+  try {
+    o = JSON.parse(raw);
+  } catch {
+    throw new ProtocolError('frame is not JSON');
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new ProtocolError('frame is not a JSON object');
+  return o as Json;
+}
+
+/** The version error gets its own type: the page says "reload" rather than "bug". */
+export class VersionMismatch extends ProtocolError {}
+
+/** One client frame, from the raw WebSocket message, or a ProtocolError saying what is wrong. */
+export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT): ClientFrame {
+  const f = object(raw);
+  switch (f.type) {
+    case 'hello':
+      onlyKeys(f, ['type', 'v', 'lesson', 'token', 'resume', 'console', 'cols', 'rows']);
+      if (f.v !== PROTOCOL_VERSION) throw new VersionMismatch(`protocol version must be ${PROTOCOL_VERSION}`);
+      return {
+        type: 'hello',
+        v: PROTOCOL_VERSION,
+        lesson: str(f, 'lesson', LESSON_NAME, 64),
+        token: str(f, 'token', undefined, 256, true),
+        resume: str(f, 'resume', SESSION_ID, 64, true),
+        console: int(f, 'console', 0, Math.min(consoles, CONSOLE_COUNT) - 1, 0) as ConsoleIndex,
+        cols: int(f, 'cols', MIN_COLS, MAX_COLS),
+        rows: int(f, 'rows', MIN_ROWS, MAX_ROWS),
+      };
+    case 'input':
+      onlyKeys(f, ['type', 'data']);
+      return { type: 'input', data: str(f, 'data', undefined, MAX_INPUT_CHARS) };
+    case 'resize':
+      onlyKeys(f, ['type', 'cols', 'rows']);
+      return { type: 'resize', cols: int(f, 'cols', MIN_COLS, MAX_COLS), rows: int(f, 'rows', MIN_ROWS, MAX_ROWS) };
+    case 'reset':
+      onlyKeys(f, ['type']);
+      return { type: 'reset' };
+    case 'ack':
+      onlyKeys(f, ['type', 'chars']);
+      return { type: 'ack', chars: int(f, 'chars', 1, Number.MAX_SAFE_INTEGER) };
+    default:
+      throw new ProtocolError('unknown frame type');
+  }
+}
+
+const STATUS_STATES: ReadonlySet<string> = new Set<StatusState>(['booting', 'ready', 'exited', 'panic', 'full', 'error']);
+
+/**
+ * One server frame, as the page reads it, or undefined for anything else.
+ * The page does not trust the server's frames more than it must: a frame of
+ * the wrong shape is dropped, and output only ever reaches the terminal.
+ */
+export function parseServerFrame(raw: string): ServerFrame | undefined {
+  let f: Json;
+  try {
+    f = object(raw);
+  } catch {
+    return undefined;
+  }
+  if (f.type === 'output') return typeof f.data === 'string' ? { type: 'output', data: f.data } : undefined;
+  if (f.type !== 'status' || typeof f.state !== 'string' || !STATUS_STATES.has(f.state)) return undefined;
+  const opt = <T>(key: string, kind: 'string' | 'number' | 'boolean'): T | undefined => (typeof f[key] === kind ? (f[key] as T) : undefined);
+  const status: StatusFrame = { type: 'status', state: f.state as StatusState };
+  const progress = opt<number>('progress', 'number');
+  const session = opt<string>('session', 'string');
+  const consoleIndex = opt<number>('console', 'number');
+  const resumed = opt<boolean>('resumed', 'boolean');
+  const reason = opt<Reason>('reason', 'string');
+  const message = opt<string>('message', 'string');
+  const tail = opt<string>('tail', 'string');
+  const retryAfterMs = opt<number>('retryAfterMs', 'number');
+  if (progress !== undefined) status.progress = Math.min(1, Math.max(0, progress));
+  if (session !== undefined && SESSION_ID.test(session)) status.session = session;
+  if (consoleIndex === 0 || consoleIndex === 1) status.console = consoleIndex;
+  if (resumed !== undefined) status.resumed = resumed;
+  if (reason !== undefined) status.reason = reason;
+  if (message !== undefined) status.message = message;
+  if (tail !== undefined) status.tail = tail;
+  if (retryAfterMs !== undefined) status.retryAfterMs = retryAfterMs;
+  return status;
+}
+
+export function encodeFrame(frame: ClientFrame | ServerFrame): string {
+  return JSON.stringify(frame);
+}
