@@ -137,7 +137,7 @@ export function refusalOfClose(reason: string): RefusalReason | undefined {
 }
 
 /** Refusals a token typed by the learner may cure. */
-export function wantsToken(reason: Reason | undefined): boolean {
+export function wantsToken(reason: string | undefined): boolean {
   return reason === 'token-required' || reason === 'token-bad';
 }
 

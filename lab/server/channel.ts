@@ -1,16 +1,24 @@
 // One console of a VM as the server sees it: the guest's output, held while
-// no terminal is attached and metered while one is, so nothing is buffered
-// without bound. Output flow control follows xterm.js's guide: the terminal
-// acknowledges characters once term.write has processed them; above the
-// high watermark of unacknowledged output the console stops being read
-// (QEMU then stops draining the UART and the guest's writer blocks), and
-// below the low watermark it is read again.
+// no terminal is attached and metered while one is, and the learner's input,
+// queued with a bound. Nothing here is buffered without limit.
+//
+// Output flow control follows xterm.js's guide: the terminal acknowledges
+// characters once term.write has processed them; above the high watermark
+// of unacknowledged output the console stops being read (QEMU then stops
+// draining the UART and the guest's writer blocks), and below the low
+// watermark it is read again. Output is also gathered into frames: QEMU
+// hands the console over a few characters at a time (during `yes`, one
+// frame per read was 11k–26k frames a second of 5–14 characters), so a
+// frame goes out at once after a quiet spell (an echo is not delayed) and
+// otherwise at most once per `frameWindowMs`.
 import { PROMPT_AT_END } from '../vm/console.ts';
+import { InputQueue } from './input-queue.ts';
 
 /** The guest end of a console: the VM's main console or an extra one. */
 export interface ConsoleIO {
   onData(listener: (data: string) => void): void;
-  write(data: string): void;
+  /** Hand `data` to the guest; `done` once it has been taken, or the console is gone. */
+  write(data: string, done: () => void): void;
   pause(): void;
   resume(): void;
   resize(cols: number, rows: number): void;
@@ -21,20 +29,46 @@ export interface Watermarks {
   low: number;
 }
 
+export interface ChannelOptions {
+  marks: Watermarks;
+  /** Input characters queued for the guest before the sender is pushed back. */
+  inputLimit: number;
+  /** At most one output frame per this many milliseconds while output keeps coming. */
+  frameWindowMs?: number;
+  /** A frame is sent at once when it has this many characters. */
+  maxFrameChars?: number;
+  /** Resizes closer together than this are merged into the last one. */
+  resizeWindowMs?: number;
+}
+
 /** Longest output kept to find the prompt after a hidden command. */
 const HIDDEN_LIMIT = 64 * 1024;
 
 export class ConsoleChannel {
+  readonly input: InputQueue;
   private backlog = '';
   private sink?: (data: string) => void;
   private unacked = 0;
+  private outbox = '';
+  private lastFrame = -Infinity;
+  private frameTimer?: NodeJS.Timeout | NodeJS.Immediate;
   private paused = false;
   private hidden?: { buf: string; done: () => void };
+  private size?: { cols: number; rows: number };
+  private resizeTimer?: NodeJS.Timeout;
+  private resizePending = false;
+  private readonly frameWindowMs: number;
+  private readonly maxFrameChars: number;
+  private readonly resizeWindowMs: number;
 
   constructor(
     private readonly io: ConsoleIO,
-    private readonly marks: Watermarks,
+    private readonly opts: ChannelOptions,
   ) {
+    this.frameWindowMs = opts.frameWindowMs ?? 8;
+    this.maxFrameChars = opts.maxFrameChars ?? 32 * 1024;
+    this.resizeWindowMs = opts.resizeWindowMs ?? 50;
+    this.input = new InputQueue((d, done) => io.write(d, done), opts.inputLimit);
     io.onData((d) => this.onData(d));
   }
 
@@ -45,20 +79,48 @@ export class ConsoleChannel {
       return;
     }
     if (this.sink) {
-      this.unacked += d.length;
-      this.sink(d);
+      this.outbox += d;
+      this.scheduleFrame();
     } else {
       this.backlog += d;
       // Flow control has already paused the source; this only bounds what
       // was in flight when it did. Old output nobody watched is the cheapest loss.
-      if (this.backlog.length > 2 * this.marks.high) this.backlog = this.backlog.slice(-this.marks.high);
+      const { high } = this.opts.marks;
+      if (this.backlog.length > 2 * high) this.backlog = this.backlog.slice(-high);
     }
     this.updateFlow();
   }
 
-  /** Output in flight: unacknowledged if a terminal is attached, else held. */
+  private scheduleFrame(): void {
+    if (this.outbox.length >= this.maxFrameChars) return this.sendFrame();
+    if (this.frameTimer) return;
+    const wait = this.lastFrame + this.frameWindowMs - performance.now();
+    // After a quiet spell at once (well, after this turn of the event loop,
+    // which gathers the reads that arrived together); else when the window ends.
+    this.frameTimer = wait <= 0 ? setImmediate(() => this.sendFrame()) : setTimeout(() => this.sendFrame(), wait);
+  }
+
+  private sendFrame(): void {
+    this.cancelFrame();
+    const data = this.outbox;
+    if (!data || !this.sink) return;
+    this.outbox = '';
+    this.lastFrame = performance.now();
+    this.unacked += data.length;
+    this.sink(data);
+  }
+
+  private cancelFrame(): void {
+    if (this.frameTimer) {
+      clearTimeout(this.frameTimer as NodeJS.Timeout);
+      clearImmediate(this.frameTimer as NodeJS.Immediate);
+    }
+    this.frameTimer = undefined;
+  }
+
+  /** Output in flight: sent and unacknowledged, or gathered for a frame, if a terminal is attached; else held. */
   get pending(): number {
-    return this.sink ? this.unacked : this.backlog.length;
+    return this.sink ? this.unacked + this.outbox.length : this.backlog.length;
   }
 
   get isPaused(): boolean {
@@ -67,10 +129,10 @@ export class ConsoleChannel {
 
   private updateFlow(): void {
     const pending = this.pending;
-    if (!this.paused && pending >= this.marks.high) {
+    if (!this.paused && pending >= this.opts.marks.high) {
       this.paused = true;
       this.io.pause();
-    } else if (this.paused && pending < this.marks.low) {
+    } else if (this.paused && pending < this.opts.marks.low) {
       this.paused = false;
       this.io.resume();
     }
@@ -80,18 +142,19 @@ export class ConsoleChannel {
   attach(sink: (data: string) => void): void {
     this.sink = sink;
     this.unacked = 0;
-    const held = this.backlog;
+    this.outbox = this.backlog;
     this.backlog = '';
-    if (held) {
-      this.unacked += held.length;
-      sink(held);
-    }
+    this.sendFrame();
     this.updateFlow();
   }
 
   detach(): void {
+    this.cancelFrame();
     this.sink = undefined;
     this.unacked = 0;
+    // Gathered but not sent: the next terminal gets it.
+    this.backlog = this.outbox + this.backlog;
+    this.outbox = '';
     this.updateFlow();
   }
 
@@ -103,12 +166,40 @@ export class ConsoleChannel {
     return true;
   }
 
-  write(data: string): void {
-    this.io.write(data);
+  /** Input for the guest; false when its queue is full (stop reading input until onInputDrain). */
+  write(data: string): boolean {
+    return this.input.push(data);
   }
 
+  onInputDrain(listener: () => void): () => void {
+    return this.input.onDrain(listener);
+  }
+
+  /** The terminal's size; a burst of resizes reaches the guest as its first and its last. */
   resize(cols: number, rows: number): void {
+    this.size = { cols, rows };
+    if (this.resizeTimer) {
+      this.resizePending = true;
+      return;
+    }
     this.io.resize(cols, rows);
+    const settle = (): void => {
+      this.resizeTimer = undefined;
+      if (!this.resizePending || !this.size) return;
+      this.resizePending = false;
+      this.io.resize(this.size.cols, this.size.rows);
+      this.resizeTimer = setTimeout(settle, this.resizeWindowMs);
+      this.resizeTimer.unref();
+    };
+    this.resizeTimer = setTimeout(settle, this.resizeWindowMs);
+    this.resizeTimer.unref();
+  }
+
+  /** The VM is gone: no more timers, and nobody waits on input that cannot go anywhere. */
+  close(): void {
+    this.cancelFrame();
+    clearTimeout(this.resizeTimer);
+    this.input.close();
   }
 
   /**
@@ -128,7 +219,7 @@ export class ConsoleChannel {
         hidden.done = resolve;
         this.hidden = hidden;
         timer = setTimeout(() => reject(new Error(`no prompt after '${command}' within ${timeoutMs} ms`)), timeoutMs);
-        this.io.write(`${command}\n`);
+        this.input.push(`${command}\n`);
       });
     } finally {
       clearTimeout(timer);

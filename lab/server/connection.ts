@@ -1,11 +1,27 @@
 // One WebSocket: the protocol's order (hello first, once), the token, the
-// input rate, and the link between the socket and a session's console.
-// Anything wrong closes this connection with a reason; nothing a client
-// sends can throw past this file.
+// rates, and the link between the socket and a session's console. Anything
+// wrong closes this connection with a reason code (lab/protocol.ts);
+// nothing a client sends can throw past this file.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
+import {
+  CLOSE,
+  closeReason,
+  encodeFrame,
+  parseClientFrame,
+  ProtocolError,
+  VersionMismatch,
+  type ClientFrame,
+  type ConsoleIndex,
+  type Hello,
+  type RefusalReason,
+  type ServerFrame,
+  type StatusFrame,
+} from '../protocol.ts';
+import type { Admission, AuthThrottle } from './gate.ts';
 import type { Limits } from './limits.ts';
-import { CLOSE, encode, parseClientFrame, ProtocolError, type ClientFrame, type Hello, type ServerFrame } from './protocol.ts';
+import type { RateLimitedLog } from './log.ts';
+import { TokenBucket } from './meter.ts';
 import type { ClientLink, Session } from './session.ts';
 import type { SessionRegistry } from './sessions.ts';
 
@@ -15,12 +31,18 @@ export interface ConnectionContext {
   /** Required in the hello when set. */
   token?: string;
   lessons: ReadonlySet<string>;
+  /** The peer's address, for the per-address limits and the log. */
+  address: string;
+  /** This connection's place at the gate (gate.ts). */
+  admission: Admission;
+  throttle: AuthThrottle;
+  /** Wrong tokens, rate-limited. */
+  tokenLog: RateLimitedLog;
   log: (message: string) => void;
 }
 
-/** A frame costs at least this much of the input budget, so floods of tiny frames are metered too. */
-const MIN_FRAME_COST = 64;
 const PING_EVERY_MS = 20_000;
+const FULL_RETRY_MS = 30_000;
 
 function sameSecret(a: string, b: string): boolean {
   // Hash first: timingSafeEqual needs equal lengths, and the length of the
@@ -29,33 +51,60 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(h(a), h(b));
 }
 
+/** A close reason is at most 123 bytes; cut at a character boundary below that. */
+function fitReason(reason: string): string {
+  let r = reason;
+  while (Buffer.byteLength(r) > 120) r = r.slice(0, -1);
+  return r;
+}
+
 export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
+  const { limits } = ctx;
   let session: Session | undefined;
-  let consoleIndex = 0;
+  let consoleIndex: ConsoleIndex = 0;
   let closed = false;
-  let tokens = ctx.limits.inputRate;
-  let lastRefill = performance.now();
-  let resumeTimer: NodeJS.Timeout | undefined;
   let alive = true;
+  // Input characters, and frames of every kind, each within its own budget:
+  // an ack or a resize costs a frame, never input (a terminal that acks
+  // every frame must not wait for its own keystrokes).
+  const inputMeter = new TokenBucket(limits.inputRate, limits.inputRate);
+  const frameMeter = new TokenBucket(limits.frameRate, 2 * limits.frameRate);
+  // Reasons the socket is not being read right now; it is read again when none is left.
+  const holds = new Set<'rate' | 'queue'>();
+  let rateTimer: NodeJS.Timeout | undefined;
+  let stopWaitingForQueue: (() => void) | undefined;
 
   const send = (frame: ServerFrame): void => {
-    if (!closed) ws.send(encode(frame));
+    if (!closed) ws.send(encodeFrame(frame));
   };
   const close = (code: number, reason: string): void => {
     if (closed) return;
     closed = true;
-    // A close reason is at most 123 bytes.
-    ws.close(code, Buffer.from(reason).subarray(0, 120).toString());
+    ws.close(code, fitReason(reason));
     // A peer that never answers the close handshake must not keep the socket.
     setTimeout(() => ws.terminate(), 2000).unref();
   };
+  /** A status saying why, then the close with the same reason code. */
+  const refuse = (state: StatusFrame['state'], reason: RefusalReason, message: string, code: number, extra: Partial<StatusFrame> = {}): void => {
+    send({ type: 'status', state, reason, message, ...extra });
+    close(code, closeReason(reason));
+  };
   const link: ClientLink = {
-    status: (f) => send({ type: 'status', ...f }),
+    status: (s) => send({ type: 'status', ...s }),
     output: (data) => send({ type: 'output', data }),
     close: (code, reason) => close(code, reason),
   };
 
-  const helloTimer = setTimeout(() => close(CLOSE.policy, 'no hello frame in time'), ctx.limits.helloTimeoutMs);
+  const hold = (why: 'rate' | 'queue'): void => {
+    if (holds.size === 0) ws.pause();
+    holds.add(why);
+  };
+  const release = (why: 'rate' | 'queue'): void => {
+    if (!holds.delete(why) || holds.size > 0 || closed) return;
+    ws.resume();
+  };
+
+  const helloTimer = setTimeout(() => close(CLOSE.policy, closeReason('hello-timeout', 'no hello frame in time')), limits.helloTimeoutMs);
   const ping = setInterval(() => {
     if (!alive) return ws.terminate();
     alive = false;
@@ -63,32 +112,42 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
   }, PING_EVERY_MS);
   ws.on('pong', () => (alive = true));
 
-  /** Token bucket on input: past the budget, stop reading the socket for a while (TCP pushes back). */
-  const meter = (cost: number): void => {
-    const now = performance.now();
-    const rate = ctx.limits.inputRate;
-    tokens = Math.min(rate, tokens + ((now - lastRefill) / 1000) * rate);
-    lastRefill = now;
-    tokens -= Math.max(MIN_FRAME_COST, cost);
-    if (tokens < 0 && !resumeTimer) {
-      ws.pause();
-      resumeTimer = setTimeout(() => {
-        resumeTimer = undefined;
-        if (!closed) ws.resume();
-      }, Math.ceil((-tokens / rate) * 1000));
+  /** Past a budget, stop reading the socket until it is paid off: TCP pushes back on the client. */
+  const meter = (inputChars: number): void => {
+    const debt = Math.max(frameMeter.take(1), inputChars > 0 ? inputMeter.take(inputChars) : 0);
+    if (debt === 0 || rateTimer) return;
+    hold('rate');
+    rateTimer = setTimeout(() => {
+      rateTimer = undefined;
+      release('rate');
+    }, debt);
+  };
+
+  const checkToken = (h: Hello): boolean => {
+    if (ctx.token === undefined) return true;
+    if (h.token === undefined) {
+      refuse('error', 'token-required', 'this lab server needs an access token', CLOSE.policy);
+      return false;
     }
+    if (!ctx.throttle.mayTry(ctx.address)) {
+      const retryAfterMs = ctx.throttle.retryAfterMs();
+      refuse('error', 'token-throttled', 'too many wrong access tokens from this address; wait a minute', CLOSE.tryAgain, { retryAfterMs });
+      return false;
+    }
+    if (!sameSecret(h.token, ctx.token)) {
+      ctx.throttle.failed(ctx.address);
+      ctx.tokenLog.log(`lab server: a wrong access token from ${ctx.address}`);
+      refuse('error', 'token-bad', 'wrong access token', CLOSE.policy);
+      return false;
+    }
+    return true;
   };
 
   const onHello = (h: Hello): void => {
     clearTimeout(helloTimer);
-    if (ctx.token !== undefined && (h.token === undefined || !sameSecret(h.token, ctx.token))) {
-      send({ type: 'status', state: 'error', message: 'bad or missing access token' });
-      return close(CLOSE.policy, 'bad token');
-    }
-    if (!ctx.lessons.has(h.lesson)) {
-      send({ type: 'status', state: 'error', message: `no lesson '${h.lesson}'` });
-      return close(CLOSE.policy, 'unknown lesson');
-    }
+    if (!checkToken(h)) return;
+    ctx.admission.authenticated();
+    if (!ctx.lessons.has(h.lesson)) return refuse('error', 'unknown-lesson', `no lesson '${h.lesson}'`, CLOSE.policy);
     consoleIndex = h.console;
     let resumed: Session | undefined;
     if (h.resume !== undefined) {
@@ -96,8 +155,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
       if (resumed && resumed.lesson !== h.lesson) resumed = undefined;
     }
     if (!resumed && consoleIndex > 0) {
-      send({ type: 'status', state: 'error', message: 'this session is over; open console 0 first' });
-      return close(CLOSE.policy, 'no session for this console');
+      return refuse('error', 'no-session', 'this session is over; start console 0 first', CLOSE.policy);
     }
     if (resumed) {
       session = resumed;
@@ -106,25 +164,35 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     }
     const fresh = ctx.registry.open(h.lesson);
     if (!fresh) {
-      send({ type: 'status', state: 'full', message: 'The lab is full. Try again in a minute.', retryAfterMs: 30_000 });
-      return close(CLOSE.tryAgain, 'lab full');
+      return refuse('full', 'full', 'The lab is full. Try again in a minute.', CLOSE.tryAgain, { retryAfterMs: FULL_RETRY_MS });
     }
     session = fresh;
     session.attach(0, link, h.cols, h.rows, false);
     void session.start().catch((e: unknown) => ctx.log(`lab server: session start failed: ${String(e)}`));
   };
 
+  const onInput = (s: Session, data: string): void => {
+    meter(data.length);
+    if (s.input(consoleIndex, data) || holds.has('queue')) return;
+    // The guest is not reading: keep the rest of the client's input in its
+    // own socket (and TCP's) until the console's queue has room again.
+    hold('queue');
+    stopWaitingForQueue = s.onInputDrain(consoleIndex, () => {
+      stopWaitingForQueue = undefined;
+      release('queue');
+    });
+  };
+
   const onFrame = (f: ClientFrame): void => {
     if (f.type === 'hello') {
       if (session) throw new ProtocolError('hello sent twice');
+      meter(0);
       return onHello(f);
     }
     if (!session) throw new ProtocolError('the first frame must be hello');
     switch (f.type) {
       case 'input':
-        meter(f.data.length);
-        session.input(consoleIndex, f.data);
-        return;
+        return onInput(session, f.data);
       case 'resize':
         meter(0);
         session.resize(consoleIndex, f.cols, f.rows);
@@ -134,9 +202,9 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
         if (!session.ack(consoleIndex, f.chars)) throw new ProtocolError('ack for more output than was sent');
         return;
       case 'reset':
-        meter(4096);
+        meter(0);
         if (!session.hasVM && !ctx.registry.hasRoom()) {
-          send({ type: 'status', state: 'full', message: 'The lab is full. Try again in a minute.', retryAfterMs: 30_000 });
+          send({ type: 'status', state: 'full', reason: 'full', message: 'The lab is full. Try again in a minute.', retryAfterMs: FULL_RETRY_MS });
           return;
         }
         void session.reset().catch((e: unknown) => ctx.log(`lab server: reset failed: ${String(e)}`));
@@ -149,19 +217,24 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     try {
       if (isBinary) throw new ProtocolError('binary frames are not part of the protocol');
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-      onFrame(parseClientFrame(text, ctx.limits.extraConsoles));
+      onFrame(parseClientFrame(text, 1 + limits.extraConsoles));
     } catch (e) {
-      if (e instanceof ProtocolError) return close(CLOSE.policy, e.message);
+      if (e instanceof VersionMismatch) {
+        return refuse('error', 'version-mismatch', 'this page speaks another version of the lab protocol: reload it', CLOSE.policy);
+      }
+      if (e instanceof ProtocolError) return close(CLOSE.policy, closeReason('bad-frame', e.message));
       ctx.log(`lab server: error handling a frame: ${String(e)}`);
-      close(CLOSE.internal, 'server error');
+      close(CLOSE.internal, closeReason('server-error'));
     }
   });
   ws.on('error', () => undefined); // 'close' follows; ws reports oversized frames (1009) itself
   ws.on('close', () => {
     closed = true;
     clearTimeout(helloTimer);
-    clearTimeout(resumeTimer);
+    clearTimeout(rateTimer);
     clearInterval(ping);
+    stopWaitingForQueue?.();
+    ctx.admission.closed();
     session?.detach(consoleIndex, link);
   });
 }

@@ -6,7 +6,7 @@
 import { LabVM, type LabVMOptions, type VMExit } from '../vm/lab-vm.ts';
 import type { Accel } from '../vm/qemu.ts';
 import type { RunAs } from '../vm/unprivileged.ts';
-import { ConsoleChannel, type ConsoleIO, type Watermarks } from './channel.ts';
+import { ConsoleChannel, type ChannelOptions, type ConsoleIO } from './channel.ts';
 
 export interface MachineSpec {
   /** TCG unless the server found KVM working (lab/server/server.ts probes it). */
@@ -16,7 +16,7 @@ export interface MachineSpec {
   memoryMib: number;
   extraConsoles: number;
   runAs?: RunAs;
-  marks: Watermarks;
+  channel: ChannelOptions;
   bootTimeoutMs?: number;
 }
 
@@ -57,7 +57,10 @@ export class QemuMachine implements LabMachine {
     this.vm = vm;
     const main: ConsoleIO = {
       onData: (l) => vm.on('data', l),
-      write: (d) => vm.write(d),
+      write: (d, done) => {
+        vm.write(d);
+        done();
+      },
       pause: () => vm.pause(),
       resume: () => vm.resume(),
       resize: (c, r) => vm.resize(c, r),
@@ -65,13 +68,17 @@ export class QemuMachine implements LabMachine {
     const extras = vm.extraConsoles.map(
       (c): ConsoleIO => ({
         onData: (l) => c.on('data', l),
-        write: (d) => c.write(d),
+        write: (d, done) => {
+          c.write(d);
+          done();
+        },
         pause: () => c.pause(),
         resume: () => c.resume(),
         resize: (cols, rows) => vm.resizeConsole(c.index, cols, rows),
       }),
     );
-    this.channels = [main, ...extras].map((io) => new ConsoleChannel(io, spec.marks));
+    this.channels = [main, ...extras].map((io) => new ConsoleChannel(io, spec.channel));
+    void vm.exited.then(() => this.channels.forEach((ch) => ch.close()));
   }
 
   get ready(): Promise<void> {

@@ -2,6 +2,7 @@
 // cores and memory, each overridable by a flag or an environment variable
 // (flag wins). Kept apart so the numbers are visible in one place.
 import { availableParallelism, totalmem } from 'node:os';
+import { MAX_INPUT_CHARS } from '../protocol.ts';
 
 export interface Limits {
   /** Concurrent learner sessions (each one VM); past it a learner gets status "full". */
@@ -25,10 +26,18 @@ export interface Limits {
   lowWatermark: number;
   /** Input rate per connection, characters per second (burst: one second's worth). */
   inputRate: number;
+  /** Input characters queued per console for a guest that does not read; past it the client is pushed back. */
+  inputQueue: number;
+  /** Frames per second per connection of any kind (acks, resizes, input), burst two seconds' worth. */
+  frameRate: number;
   /** Time for the first frame after the upgrade. */
   helloTimeoutMs: number;
   /** Connections at once, attached or not: bounds sockets, not VMs. */
   maxConnections: number;
+  /** Connections from one address that have not said hello yet. */
+  maxPendingPerAddress: number;
+  /** Wrong access tokens per address and minute, after a burst of as many. */
+  tokenFailuresPerMinute: number;
 }
 
 const MiB = 1024 * 1024;
@@ -54,8 +63,13 @@ export function defaultLimits(cores = availableParallelism(), memBytes = totalme
     highWatermark: 128 * 1024,
     lowWatermark: 16 * 1024,
     inputRate: 256 * 1024,
-    helloTimeoutMs: 10_000,
+    inputQueue: 32 * 1024,
+    frameRate: 500,
+    // A page sends its hello as soon as the socket opens.
+    helloTimeoutMs: 3_000,
     maxConnections: maxSessions * 4 + 16,
+    maxPendingPerAddress: 16,
+    tokenFailuresPerMinute: 30,
   };
 }
 
@@ -90,4 +104,8 @@ export function validate(l: Limits): void {
   if (l.lowWatermark >= l.highWatermark) throw new Error('lab server: low-watermark must be below high-watermark');
   if (l.vmMemoryMib < 32) throw new Error('lab server: vm-memory-mib must be at least 32');
   if (l.maxBooting < 1) throw new Error('lab server: max-booting must be at least 1');
+  if (l.inputQueue < MAX_INPUT_CHARS) throw new Error(`lab server: input-queue must be at least ${MAX_INPUT_CHARS} (one input frame)`);
+  if (l.frameRate < 10) throw new Error('lab server: frame-rate must be at least 10');
+  if (l.maxPendingPerAddress < 1) throw new Error('lab server: max-pending-per-address must be at least 1');
+  if (l.tokenFailuresPerMinute <= 0) throw new Error('lab server: token-failures-per-minute must be above 0');
 }

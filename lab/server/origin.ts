@@ -60,9 +60,15 @@ export function originPolicy(bindHost: string, port: number, allow: string[] = [
   return { origins, hosts };
 }
 
+/** Why a request for the lab's own endpoints is refused for its Host header, or undefined. */
+export function refuseHost(policy: OriginPolicy, host: string | undefined): string | undefined {
+  return !host || !policy.hosts.has(host.toLowerCase()) ? 'unknown Host' : undefined;
+}
+
 /** Why an upgrade request is refused, or undefined when it may proceed. */
 export function refuseUpgrade(policy: OriginPolicy, origin: string | undefined, host: string | undefined): string | undefined {
-  if (!host || !policy.hosts.has(host.toLowerCase())) return 'unknown Host';
+  const badHost = refuseHost(policy, host);
+  if (badHost) return badHost;
   // Browsers always send Origin on a WebSocket upgrade; a client that
   // leaves it out must say who it is like a browser would.
   if (!origin) return 'missing Origin';

@@ -12,13 +12,12 @@ import { KVM_PROBE_DEADLINE_MS } from '../vm/boot.ts';
 import { kvmAvailable, type Accel } from '../vm/qemu.ts';
 import { QemuMachine, type MachineSpec } from './lab-machine.ts';
 import { readableVMFiles, UNPRIVILEGED } from '../vm/unprivileged.ts';
-import { isLoopback, originPolicy, refuseUpgrade } from './origin.ts';
+import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts';
 import { MachinePool } from './pool.ts';
-import { MAX_FRAME_BYTES } from './protocol.ts';
+import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_FRAME_BYTES, MIN_TOKEN_LENGTH } from '../protocol.ts';
 import { SessionRegistry } from './sessions.ts';
-
-export const WS_PATH = '/lab/ws';
-export const STATUS_PATH = '/lab/status';
+import { AuthThrottle, ConnectionGate } from './gate.ts';
+import { quote, RateLimitedLog } from './log.ts';
 
 export interface LabServerOptions {
   lab: Lab;
@@ -83,6 +82,9 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   if (!isLoopback(opts.host) && !opts.token) {
     throw new Error('lab server: binding to a non-loopback address needs an access token');
   }
+  if (opts.token !== undefined && opts.token.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`lab server: an access token needs at least ${MIN_TOKEN_LENGTH} characters (a random one is made when none is given)`);
+  }
   const { limits } = opts;
   const drop = opts.dropPrivileges ?? process.getuid?.() === 0;
   const files = drop ? readableVMFiles({ kernel: opts.lab.kernel.bootImage, initrd: opts.lab.image.initramfs }) : undefined;
@@ -92,22 +94,35 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     memoryMib: limits.vmMemoryMib,
     extraConsoles: limits.extraConsoles,
     runAs: drop ? UNPRIVILEGED : undefined,
-    marks: { high: limits.highWatermark, low: limits.lowWatermark },
+    channel: { marks: { high: limits.highWatermark, low: limits.lowWatermark }, inputLimit: limits.inputQueue },
     // Under load (many VMs on few cores) a boot takes longer than alone.
     bootTimeoutMs: 60_000,
   };
   if (opts.accel === 'kvm') spec.accel = await probeKvm(spec, log);
-  const pool = new MachinePool(() => new QemuMachine(spec), limits.poolSize, limits.maxBooting);
+  const pool = new MachinePool(() => new QemuMachine(spec), { size: limits.poolSize, maxBooting: limits.maxBooting });
   const registry = new SessionRegistry(pool, limits);
   const lessons = new Set(opts.lab.image.info.lessons);
 
+  let policy = originPolicy(opts.host, opts.port, opts.allowOrigins);
+  const gate = new ConnectionGate(limits);
+  const throttle = new AuthThrottle(limits.tokenFailuresPerMinute);
+  const refusedLog = new RateLimitedLog('refused WebSocket upgrades', log);
+  const tokenLog = new RateLimitedLog('wrong access tokens', log);
+
   const status = (req: IncomingMessage, res: ServerResponse): boolean => {
-    if ((req.url ?? '').split('?')[0] !== STATUS_PATH) return false;
+    if ((req.url ?? '').split('?')[0] !== LAB_STATUS_PATH) return false;
+    // The same Host check as the upgrade: after DNS rebinding, a page on
+    // another site could otherwise read the lab's counts and lessons.
+    if (refuseHost(policy, req.headers.host)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden\n');
+      return true;
+    }
     const body = JSON.stringify({
       sessions: registry.size,
       liveVMs: registry.liveVMs,
       maxSessions: limits.maxSessions,
       pool: pool.stats,
+      connections: gate.stats,
       lessons: [...lessons],
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
@@ -115,18 +130,28 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   };
   const http = createServer(siteHandler(opts.siteRoot, status));
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
-  let policy = originPolicy(opts.host, opts.port, opts.allowOrigins);
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    if ((req.url ?? '').split('?')[0] !== WS_PATH) return reject(socket, 404, 'Not Found');
+    if ((req.url ?? '').split('?')[0] !== LAB_SOCKET_PATH) return reject(socket, 404, 'Not Found');
+    const address = req.socket.remoteAddress ?? '-';
     const why = refuseUpgrade(policy, req.headers.origin, req.headers.host);
     if (why) {
-      log(`lab server: refused a WebSocket upgrade: ${why} (Origin: ${req.headers.origin ?? '-'}, Host: ${req.headers.host ?? '-'})`);
+      refusedLog.log(`lab server: refused a WebSocket upgrade from ${address}: ${why} (Origin: ${quote(req.headers.origin)}, Host: ${quote(req.headers.host)})`);
       return reject(socket, 403, 'Forbidden');
     }
-    if (wss.clients.size >= limits.maxConnections) return reject(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws) => handleConnection(ws, { registry, limits, token: opts.token, lessons, log }));
+    const admission = gate.admit(address);
+    if (typeof admission === 'string') {
+      refusedLog.log(`lab server: refused a WebSocket upgrade from ${address}: ${admission}`);
+      return reject(socket, 503, 'Service Unavailable');
+    }
+    // ws aborts a bad handshake itself without calling back: the slot is freed with the socket.
+    let handedOver = false;
+    socket.once('close', () => handedOver || admission.closed());
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      handedOver = true;
+      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log });
+    });
   });
   http.on('clientError', (_err, socket) => socket.destroy());
 
@@ -153,6 +178,8 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
         await Promise.all([registry.endAll('server shutting down'), pool.close()]);
         http.closeAllConnections();
         files?.cleanup();
+        refusedLog.flush();
+        tokenLog.flush();
       })();
       return closing;
     },

@@ -1,40 +1,69 @@
 // One learner's lab: a VM for a lesson, the terminals attached to its
 // consoles, and its life (boot or take from the pool, reset, guest exit,
 // idle and length limits, the grace period after a disconnect). It knows
-// nothing about WebSockets: terminals are ClientLinks.
+// nothing about WebSockets (terminals are ClientLinks) nor about QEMU (VMs
+// come from the pool, as LabMachines), so its tests run on fake machines.
 import { randomBytes } from 'node:crypto';
+import { CLOSE, closeReason, stateAfterExit, type ConsoleIndex, type SessionState, type Status } from '../protocol.ts';
 import type { VMExit } from '../vm/lab-vm.ts';
-import type { Limits } from './limits.ts';
 import type { LabMachine } from './lab-machine.ts';
+import type { Limits } from './limits.ts';
 import type { MachinePool } from './pool.ts';
-import type { StatusFrame } from './protocol.ts';
 
 export interface ClientLink {
-  status(frame: Omit<StatusFrame, 'type'>): void;
+  status(status: Status): void;
   output(data: string): void;
   /** Another terminal took this console over, or the session ended. */
   close(code: number, reason: string): void;
 }
 
-type State = 'booting' | 'ready' | 'exited' | 'panic' | 'ended';
+/** How a session retries a start that failed; the defaults suit a real VM. */
+export interface StartPolicy {
+  /** Tries in all before the session reports `start-failed`. */
+  attempts: number;
+  /** The wait before the second try; each further one waits four times longer. */
+  firstRetryMs: number;
+  /** How long the shell may take to answer the cd into the lesson. */
+  enterTimeoutMs: number;
+}
+
+export const DEFAULT_START_POLICY: StartPolicy = { attempts: 3, firstRetryMs: 250, enterTimeoutMs: 3000 };
 
 /** How often a cold boot reports progress. */
 const PROGRESS_EVERY_MS = 200;
+/** A boot's progress never claims more than this before the prompt is there. */
+export const MAX_BOOT_PROGRESS = 0.95;
+
+/** Boot progress after `elapsedMs` of a boot expected to take `expectedMs`: reaches 95% at the expected time, never 100%. */
+export function bootProgress(elapsedMs: number, expectedMs: number): number {
+  const p = Math.min(MAX_BOOT_PROGRESS, (MAX_BOOT_PROGRESS * elapsedMs) / Math.max(1, expectedMs));
+  return Math.round(p * 100) / 100;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
+}
 
 export class Session {
   readonly id = randomBytes(18).toString('base64url');
-  private state: State = 'booting';
+  private state: SessionState = 'booting';
+  private ended = false;
   private machine?: LabMachine;
-  /** Counts VMs so a VM that ends after a reset is not taken for the current one. */
+  /** Counts VMs, so a VM or a boot that outlived a reset or the end is not taken for the current one. */
   private generation = 0;
+  private bootAbort?: AbortController;
   private readonly links: (ClientLink | undefined)[];
   private readonly sizes: ({ cols: number; rows: number } | undefined)[];
-  private exitStatus?: Omit<StatusFrame, 'type'>;
+  private exitStatus?: Status;
   private bootStarted = 0;
   private progressTimer?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
   private idleTimer?: NodeJS.Timeout;
   private lengthTimer?: NodeJS.Timeout;
+  /** The session's maximum length is over: no VM, and no reset gives one. */
+  private timeUp = false;
 
   constructor(
     readonly lesson: string,
@@ -42,6 +71,7 @@ export class Session {
     private readonly limits: Limits,
     /** Called once when the session is over, to forget it. */
     private readonly onEnd: (s: Session) => void,
+    private readonly startPolicy: StartPolicy = DEFAULT_START_POLICY,
   ) {
     const consoles = 1 + limits.extraConsoles;
     this.links = new Array<ClientLink | undefined>(consoles).fill(undefined);
@@ -50,94 +80,119 @@ export class Session {
 
   /** Whether this session holds (or is getting) a VM: what the session limit counts. */
   get hasVM(): boolean {
-    return this.state === 'booting' || this.state === 'ready';
+    return !this.ended && (this.state === 'booting' || this.state === 'ready');
   }
 
   get isEnded(): boolean {
-    return this.state === 'ended';
+    return this.ended;
   }
 
   get attached(): number {
     return this.links.filter(Boolean).length;
   }
 
-  /** Get a VM: from the pool when one is waiting (warm), else boot one (cold). */
+  /** What the terminals were last told, for tests and /lab/status. */
+  get currentState(): SessionState {
+    return this.state;
+  }
+
+  /**
+   * Get a VM: from the pool when one is waiting (warm), else boot one
+   * (cold). A VM whose shell does not answer is thrown away and the start
+   * tried again, a few times with growing waits, then the session reports
+   * `start-failed` and waits for a reset.
+   */
   async start(): Promise<void> {
+    if (this.ended) return;
+    if (this.timeUp) return this.broadcast(this.exitStatus ?? this.timeUpStatus());
     const gen = ++this.generation;
+    this.bootAbort?.abort();
+    const abort = new AbortController();
+    this.bootAbort = abort;
     this.state = 'booting';
     this.exitStatus = undefined;
     this.bootStarted = performance.now();
+    this.startLengthTimer();
     this.broadcast({ state: 'booting', progress: 0 });
-    let m = this.pool.take();
-    if (!m) {
-      this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
-      try {
-        m = await this.pool.bootForLearner();
-      } catch (e) {
-        clearInterval(this.progressTimer);
+    const { attempts, firstRetryMs, enterTimeoutMs } = this.startPolicy;
+    let why = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      if (attempt > 1) {
+        await sleep(firstRetryMs * 4 ** (attempt - 2));
         if (gen !== this.generation) return;
-        this.state = 'exited';
-        this.exitStatus = { state: 'error', message: `the lab VM did not boot: ${(e as Error).message.split('\n')[0]}` };
-        this.broadcast(this.exitStatus);
-        return;
-      } finally {
-        clearInterval(this.progressTimer);
       }
-    }
-    if (gen !== this.generation) {
-      void m.stop();
+      let m = this.pool.take();
+      if (!m) {
+        this.progressTimer = setInterval(() => this.reportProgress(), PROGRESS_EVERY_MS);
+        try {
+          m = await this.pool.bootForLearner(abort.signal);
+        } catch (e) {
+          if (gen !== this.generation) return;
+          why = `it did not boot (${firstLine(e)})`;
+          continue;
+        } finally {
+          clearInterval(this.progressTimer);
+        }
+      }
+      if (gen !== this.generation) {
+        this.pool.adopt(m);
+        return;
+      }
+      try {
+        await m.enterLesson(this.lesson, enterTimeoutMs);
+      } catch (e) {
+        void m.stop();
+        if (gen !== this.generation) return;
+        why = `its shell did not answer (${firstLine(e)})`;
+        continue;
+      }
+      if (gen !== this.generation) {
+        void m.stop();
+        return;
+      }
+      this.becomeReady(gen, m);
       return;
     }
-    try {
-      await m.enterLesson(this.lesson);
-    } catch {
-      // A VM that does not answer a cd is not worth keeping; boot a fresh one.
-      void m.stop();
-      if (gen === this.generation) return this.start();
-      return;
-    }
-    if (gen !== this.generation) {
-      void m.stop();
-      return;
-    }
+    this.state = 'exited';
+    this.exitStatus = { state: 'exited', reason: 'start-failed', message: `the lab VM did not start after ${attempts} tries: ${why}` };
+    this.broadcast(this.exitStatus);
+  }
+
+  private becomeReady(gen: number, m: LabMachine): void {
     this.machine = m;
     this.state = 'ready';
     this.sizes.forEach((size, i) => size && m.channels[i]?.resize(size.cols, size.rows));
     void m.exited.then((exit) => this.onExit(gen, exit));
-    this.restartLengthTimer();
     this.touch();
-    this.links.forEach((link, i) => link && this.connect(i, link, false));
+    this.links.forEach((link, i) => link && this.connect(i as ConsoleIndex, link, false));
   }
 
   private reportProgress(): void {
-    const elapsed = performance.now() - this.bootStarted;
-    // Approaches 95% at the expected boot time, never claims 100% early.
-    const progress = Math.min(0.95, elapsed / this.pool.expectedBootMs) * 0.95;
-    this.broadcast({ state: 'booting', progress: Math.round(progress * 100) / 100 });
+    const progress = bootProgress(performance.now() - this.bootStarted, this.pool.expectedBootMs);
+    this.broadcast({ state: 'booting', progress });
   }
 
   private onExit(gen: number, exit: VMExit): void {
     if (gen !== this.generation) return;
     this.machine = undefined;
-    this.state = exit.reason === 'panic' ? 'panic' : 'exited';
+    this.state = stateAfterExit(exit.reason);
     this.exitStatus =
-      exit.reason === 'panic'
-        ? { state: 'panic', message: exit.panic, tail: exit.tail }
+      this.state === 'panic'
+        ? { state: 'panic', reason: 'panic', message: exit.panic, tail: exit.tail }
         : { state: 'exited', reason: exit.reason, tail: exit.tail };
     this.broadcast(this.exitStatus);
     clearTimeout(this.idleTimer);
-    clearTimeout(this.lengthTimer);
   }
 
   /**
    * A terminal on console `index`. A terminal already there (a tab left
    * open, a stale connection) is told it was replaced: one terminal per console.
    */
-  attach(index: number, link: ClientLink, cols: number, rows: number, resumed: boolean): void {
+  attach(index: ConsoleIndex, link: ClientLink, cols: number, rows: number, resumed: boolean): void {
     const old = this.links[index];
     if (old) {
       this.machine?.channels[index]?.detach();
-      old.close(1000, 'another terminal took over this console');
+      old.close(CLOSE.normal, closeReason('replaced', 'another terminal took over this console'));
     }
     clearTimeout(this.graceTimer);
     this.links[index] = link;
@@ -152,36 +207,56 @@ export class Session {
     }
   }
 
-  private connect(index: number, link: ClientLink, resumed: boolean): void {
+  private connect(index: ConsoleIndex, link: ClientLink, resumed: boolean): void {
     link.status({ state: 'ready', session: this.id, console: index, resumed });
     this.machine?.channels[index]?.attach((d) => link.output(d));
   }
 
   /** The terminal left; after the grace period with none left, the session ends. */
-  detach(index: number, link: ClientLink): void {
+  detach(index: ConsoleIndex, link: ClientLink): void {
     if (this.links[index] !== link) return;
     this.links[index] = undefined;
     this.machine?.channels[index]?.detach();
-    if (this.attached === 0 && this.state !== 'ended') {
+    if (this.attached === 0 && !this.ended) {
       clearTimeout(this.graceTimer);
       this.graceTimer = setTimeout(() => void this.end('grace period over'), this.limits.graceMs);
       this.graceTimer.unref();
     }
   }
 
-  input(index: number, data: string): void {
-    if (this.state !== 'ready') return;
-    this.touch();
-    this.machine?.channels[index]?.write(data);
+  /**
+   * Input for console `index`. False when the console's input queue is full:
+   * the caller stops reading until onInputDrain. Only input that has
+   * characters counts as activity for the idle limit.
+   */
+  input(index: ConsoleIndex, data: string): boolean {
+    const ch = this.machine?.channels[index];
+    if (this.state !== 'ready' || !ch) return true;
+    if (data !== '') this.touch();
+    return ch.write(data);
   }
 
-  resize(index: number, cols: number, rows: number): void {
+  /** Call `listener` once console `index` takes input again (or has gone: a reset, the end). */
+  onInputDrain(index: ConsoleIndex, listener: () => void): () => void {
+    const ch = this.machine?.channels[index];
+    if (!ch) {
+      queueMicrotask(listener);
+      return () => undefined;
+    }
+    const off = ch.onInputDrain(() => {
+      off();
+      listener();
+    });
+    return off;
+  }
+
+  resize(index: ConsoleIndex, cols: number, rows: number): void {
     this.sizes[index] = { cols, rows };
     if (this.state === 'ready') this.machine?.channels[index]?.resize(cols, rows);
   }
 
   /** False when the terminal acknowledges more output than it was sent. */
-  ack(index: number, chars: number): boolean {
+  ack(index: ConsoleIndex, chars: number): boolean {
     const ch = this.machine?.channels[index];
     // Output sent before a reset or the VM's end is acknowledged into the void.
     if (!ch || this.state !== 'ready') return true;
@@ -191,11 +266,11 @@ export class Session {
   /** A fresh VM: the old one is stopped, the terminals get "booting" (and clear), then the new prompt. */
   async reset(): Promise<void> {
     // A reset while booting would only throw away the VM on its way.
-    if (this.state === 'ended' || this.state === 'booting') return;
+    if (this.ended || this.state === 'booting') return;
+    if (this.timeUp) return this.broadcast(this.exitStatus ?? this.timeUpStatus());
     const old = this.machine;
     this.machine = undefined;
     clearTimeout(this.idleTimer);
-    clearTimeout(this.lengthTimer);
     if (old) {
       for (const ch of old.channels) ch.detach();
       void old.stop();
@@ -209,48 +284,69 @@ export class Session {
     this.idleTimer.unref();
   }
 
-  private restartLengthTimer(): void {
-    clearTimeout(this.lengthTimer);
-    this.lengthTimer = setTimeout(
-      () => this.stopVM('time-limit', `stopped after the maximum session length of ${minutes(this.limits.maxSessionMs)}`),
-      this.limits.maxSessionMs,
-    );
+  /** The session's length counts from its first VM, across resets. */
+  private startLengthTimer(): void {
+    if (this.lengthTimer) return;
+    this.lengthTimer = setTimeout(() => {
+      this.timeUp = true;
+      this.stopVM('time-limit', this.timeUpStatus().message ?? '');
+    }, this.limits.maxSessionMs);
     this.lengthTimer.unref();
   }
 
-  /** Stop the VM but keep the session, so the learner sees why and can reset. */
-  private stopVM(reason: string, message: string): void {
+  private timeUpStatus(): Status {
+    return {
+      state: 'exited',
+      reason: 'time-limit',
+      message: `this lab's maximum length of ${minutes(this.limits.maxSessionMs)} is over; reload the page for a new one`,
+    };
+  }
+
+  /** Stop the VM (or the boot on its way) but keep the session, so the learner sees why and can reset. */
+  private stopVM(reason: 'idle' | 'time-limit', message: string): void {
+    if (this.ended || (this.state !== 'ready' && this.state !== 'booting')) {
+      if (reason === 'time-limit' && !this.ended) this.exitStatus = this.timeUpStatus();
+      return;
+    }
     const m = this.machine;
-    if (!m || this.state !== 'ready') return;
     this.generation++;
+    this.bootAbort?.abort();
+    clearInterval(this.progressTimer);
+    clearTimeout(this.idleTimer);
     this.machine = undefined;
     this.state = 'exited';
     this.exitStatus = { state: 'exited', reason, message };
     this.broadcast(this.exitStatus);
-    void m.stop();
+    void m?.stop();
   }
 
   /** The end: VM stopped and reaped, terminals closed, session forgotten. */
-  async end(reason: string, code = 1001): Promise<void> {
-    if (this.state === 'ended') return;
-    this.state = 'ended';
+  async end(reason: string, code: number = CLOSE.goingAway): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
     this.generation++;
+    this.bootAbort?.abort();
     for (const t of [this.graceTimer, this.idleTimer, this.lengthTimer]) clearTimeout(t);
     clearInterval(this.progressTimer);
     const links = this.links.splice(0);
-    for (const link of links) link?.close(code, reason);
+    for (const link of links) link?.close(code, closeReason('session-over', reason));
     this.onEnd(this);
     await this.machine?.stop();
     this.machine = undefined;
   }
 
-  private broadcast(status: Omit<StatusFrame, 'type'>): void {
+  private broadcast(status: Status): void {
     for (const link of this.links) link?.status(status);
   }
 
   /** Output held or unacknowledged, over all consoles: bounded by flow control. */
   get pendingOutput(): number {
     return this.machine?.channels.reduce((n, ch) => n + ch.pending, 0) ?? 0;
+  }
+
+  /** Input queued for the guest, over all consoles: bounded by the input queue. */
+  get pendingInput(): number {
+    return this.machine?.channels.reduce((n, ch) => n + ch.input.length, 0) ?? 0;
   }
 
   /** For tests and /lab/status: the QEMU pid of the current VM. */

@@ -2,7 +2,7 @@
 // one to resume, ending them all on shutdown.
 import type { Limits } from './limits.ts';
 import type { MachinePool } from './pool.ts';
-import { Session } from './session.ts';
+import { DEFAULT_START_POLICY, Session, type StartPolicy } from './session.ts';
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
@@ -10,6 +10,7 @@ export class SessionRegistry {
   constructor(
     private readonly pool: MachinePool,
     private readonly limits: Limits,
+    private readonly startPolicy: StartPolicy = DEFAULT_START_POLICY,
   ) {}
 
   /** Sessions holding or getting a VM. */
@@ -31,7 +32,7 @@ export class SessionRegistry {
   /** A new session, or undefined when the lab is full. */
   open(lesson: string): Session | undefined {
     if (!this.hasRoom()) return undefined;
-    const s = new Session(lesson, this.pool, this.limits, (ended) => this.sessions.delete(ended.id));
+    const s = new Session(lesson, this.pool, this.limits, (ended) => this.sessions.delete(ended.id), this.startPolicy);
     this.sessions.set(s.id, s);
     return s;
   }

@@ -3,7 +3,7 @@
 // terminal would, and recording everything it gets.
 import { WebSocket } from 'ws';
 import type { Lab } from '../../lab/builder/lab.ts';
-import type { StatusFrame } from '../../lab/server/protocol.ts';
+import { LAB_SOCKET_PATH, PROTOCOL_VERSION, type StatusFrame } from '../../lab/protocol.ts';
 import { defaultLimits, type Limits } from '../../lab/server/limits.ts';
 import { startLabServer, type LabServer } from '../../lab/server/server.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
@@ -40,7 +40,7 @@ export class LabClient {
     this.autoAck = opts.autoAck ?? true;
     this.keep = opts.keep ?? Infinity;
     const origin = opts.origin ?? new URL(url).origin;
-    this.ws = new WebSocket(`${url.replace(/^http/, 'ws')}/lab/ws`, { origin });
+    this.ws = new WebSocket(`${url.replace(/^http/, 'ws')}${LAB_SOCKET_PATH}`, { origin });
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => resolve());
       this.ws.once('error', reject);
@@ -50,7 +50,7 @@ export class LabClient {
     this.ws.on('open', () => {
       this.send({
         type: 'hello',
-        v: 1,
+        v: PROTOCOL_VERSION,
         lesson: opts.lesson ?? 'hello',
         ...(opts.token !== undefined ? { token: opts.token } : {}),
         ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
@@ -166,7 +166,10 @@ export async function serverTestLab(): Promise<Lab> {
   } as unknown as Lab;
 }
 
-export async function startTestServer(limits: Partial<Limits> = {}, opts: { token?: string; siteRoot?: string } = {}): Promise<LabServer> {
+export async function startTestServer(
+  limits: Partial<Limits> = {},
+  opts: { token?: string; siteRoot?: string; log?: (line: string) => void } = {},
+): Promise<LabServer> {
   const lab = await serverTestLab();
   return startLabServer({
     lab,
@@ -175,6 +178,6 @@ export async function startTestServer(limits: Partial<Limits> = {}, opts: { toke
     token: opts.token,
     limits: { ...defaultLimits(), poolSize: 1, maxBooting: 1, maxSessions: 4, ...limits },
     siteRoot: opts.siteRoot ?? '/nonexistent',
-    log: () => undefined,
+    log: opts.log ?? (() => undefined),
   });
 }

@@ -1,11 +1,10 @@
 // The server's pure parts, without a VM: frame validation, the origin
-// policy, limits from flags, and the console channel's flow control.
+// policy, limits from flags, static files, stale VM files.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConsoleChannel, type ConsoleIO } from '../../lab/server/channel.ts';
 import { applyOverrides, defaultLimits } from '../../lab/server/limits.ts';
 import { originPolicy, refuseUpgrade } from '../../lab/server/origin.ts';
-import { parseClientFrame, ProtocolError } from '../../lab/server/protocol.ts';
+import { parseClientFrame, ProtocolError } from '../../lab/protocol.ts';
 import { resolveFile } from '../../lab/server/http.ts';
 import { sweepStaleVMFiles } from '../../lab/vm/unprivileged.ts';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -15,18 +14,18 @@ import { spawnSync } from 'node:child_process';
 
 describe('client frames', () => {
   test('a valid hello, with defaults', () => {
-    assert.deepEqual(parseClientFrame('{"type":"hello","v":1,"lesson":"ioctl","cols":80,"rows":24}', 1), {
+    assert.deepEqual(parseClientFrame('{"type":"hello","v":2,"lesson":"ioctl","cols":80,"rows":24}'), {
       type: 'hello', v: 1, lesson: 'ioctl', token: undefined, resume: undefined, console: 0, cols: 80, rows: 24,
     });
   });
   for (const bad of [
     '', 'x', '1', '[]', '{}', '{"type":"hello"}', '{"type":"input"}', '{"type":"input","data":5}',
     '{"type":"resize","cols":0,"rows":24}', '{"type":"resize","cols":80.5,"rows":24}', '{"type":"ack","chars":0}',
-    '{"type":"reset","x":1}', '{"type":"hello","v":1,"lesson":"A/b","cols":80,"rows":24}',
-    '{"type":"hello","v":1,"lesson":"x","cols":80,"rows":24,"console":2}',
+    '{"type":"reset","x":1}', '{"type":"hello","v":2,"lesson":"A/b","cols":80,"rows":24}',
+    '{"type":"hello","v":2,"lesson":"x","cols":80,"rows":24,"console":2}',
     `{"type":"input","data":"${'y'.repeat(16 * 1024 + 1)}"}`,
   ]) {
-    test(`refuses ${bad.slice(0, 60) || '(empty)'}`, () => assert.throws(() => parseClientFrame(bad, 1), ProtocolError));
+    test(`refuses ${bad.slice(0, 60) || '(empty)'}`, () => assert.throws(() => parseClientFrame(bad), ProtocolError));
   }
 });
 
@@ -61,35 +60,6 @@ test('static files never leave the site root', () => {
   assert.equal(resolveFile('/usr/share', '/../../etc/passwd'), undefined);
   assert.equal(resolveFile('/usr/share', '/%2e%2e/%2e%2e/etc/passwd'), undefined);
   assert.equal(resolveFile('/usr/share', '/%E0%A4%A'), undefined);
-});
-
-test('a console channel pauses above the high watermark and resumes below the low one', () => {
-  let listener: (d: string) => void = () => undefined;
-  const calls: string[] = [];
-  const io: ConsoleIO = {
-    onData: (l) => (listener = l),
-    write: () => undefined,
-    pause: () => calls.push('pause'),
-    resume: () => calls.push('resume'),
-    resize: () => undefined,
-  };
-  const ch = new ConsoleChannel(io, { high: 100, low: 20 });
-  let got = '';
-  ch.attach((d) => (got += d));
-  listener('x'.repeat(60));
-  listener('x'.repeat(60));
-  assert.deepEqual(calls, ['pause']);
-  assert.equal(ch.ack(200), false, 'acking more than was sent is refused');
-  assert.ok(ch.ack(110));
-  assert.deepEqual(calls, ['pause', 'resume']);
-  ch.detach();
-  listener('y'.repeat(250));
-  assert.ok(ch.pending <= 250);
-  assert.equal(calls.at(-1), 'pause');
-  got = '';
-  ch.attach((d) => (got += d));
-  // Past twice the high watermark, the oldest unwatched output is dropped.
-  assert.equal(got, 'y'.repeat(100), 'held output is delivered on attach');
 });
 
 test("a SIGKILLed server's VM files are removed by the next server, a live one's are not", () => {

@@ -4,14 +4,11 @@
  * time; this only adds what needs the browser.
  */
 import {useRef, useSyncExternalStore, type ComponentProps, type ReactNode} from 'react';
+import type {ConsoleIndex} from '../../../lab/protocol.ts';
 import clsx from 'clsx';
 import Translate, {translate} from '@docusaurus/Translate';
 import useBrokenLinks from '@docusaurus/useBrokenLinks';
-import {
-  hasPageTerminal,
-  runInPageTerminal,
-  subscribeLabTerminals,
-} from '@site/src/components/LabTerminal/registry';
+import {hasPageConsole, runInPageConsole, subscribeSessions} from '@site/src/components/LabTerminal/registry';
 import CopyButton from './CopyButton';
 import styles from './styles.module.css';
 
@@ -22,8 +19,8 @@ export type Props = ComponentProps<'pre'> & {
   readonly 'data-step'?: string;
   /** What the Run button types: the step's commands, one per line. */
   readonly 'data-run'?: string;
-  /** '2' for a step typed into the page's second terminal. */
-  readonly 'data-terminal'?: string;
+  /** '1' for a step typed into the page's second terminal (console 1). */
+  readonly 'data-console'?: string;
 };
 
 export function isShikiClass(className: string | undefined, name: string): boolean {
@@ -36,43 +33,42 @@ function stepLabel(anchor: string): string {
   return translate({id: 'lab.step', message: 'Step'});
 }
 
-function RunButton({text, terminal}: {readonly text: string; readonly terminal: 1 | 2}): ReactNode {
+function RunButton({text, consoleIndex}: {readonly text: string; readonly consoleIndex: ConsoleIndex}): ReactNode {
   // Rendered without a terminal on the server; shown once one registers.
-  const ready = useSyncExternalStore(subscribeLabTerminals, () => hasPageTerminal(terminal), () => false);
+  const ready = useSyncExternalStore(subscribeSessions, () => hasPageConsole(consoleIndex), () => false);
   if (!ready) return null;
   return (
     <button
       type="button"
       className={clsx('button button--primary button--sm', styles.run)}
       title={translate({id: 'lab.run.title', message: 'Type these commands into the lab terminal'})}
-      onClick={() => runInPageTerminal(text, terminal)}>
+      onClick={() => runInPageConsole(text, consoleIndex)}>
       <Translate id="lab.run">Run</Translate>
     </button>
   );
 }
 
 /** A runnable step: a transcript with an anchor and a Run button. */
-function StepFrame({anchor, run, terminal, title, className, pre}: {
+function StepFrame({anchor, run, consoleIndex, title, className, pre}: {
   readonly anchor: string;
   readonly run: string;
-  readonly terminal: 1 | 2;
+  readonly consoleIndex: ConsoleIndex;
   readonly title: string | undefined;
   readonly className: string | undefined;
   readonly pre: ComponentProps<'pre'>;
 }): ReactNode {
   useBrokenLinks().collectAnchor(anchor);
-  const ref = useRef<HTMLPreElement>(null);
   return (
-    <figure id={anchor} className={clsx(styles.frame, styles.step)} data-step={anchor} data-terminal={terminal}>
+    <figure id={anchor} className={clsx(styles.frame, styles.step)} data-step={anchor} data-console={consoleIndex}>
       <figcaption className={clsx(styles.title, styles.stepBar)}>
         <a className={styles.stepLink} href={`#${anchor}`}>
           {title ?? stepLabel(anchor)}
-          {terminal === 2 && ` · ${translate({id: 'lab.step.secondTerminal', message: 'second terminal'})}`}
+          {consoleIndex === 1 && ` · ${translate({id: 'lab.step.secondTerminal', message: 'second terminal'})}`}
         </a>
-        <RunButton text={run} terminal={terminal} />
+        <RunButton text={run} consoleIndex={consoleIndex} />
       </figcaption>
       <div className={styles.body}>
-        <pre ref={ref} className={clsx(className, styles.pre)} {...pre} />
+        <pre className={clsx(className, styles.pre)} {...pre} />
         <CopyButton className={styles.copy} text={() => run} />
       </div>
     </figure>
@@ -83,13 +79,13 @@ export default function CodeFrame({
   'data-title': title,
   'data-step': step,
   'data-run': run,
-  'data-terminal': terminal,
+  'data-console': consoleIndex,
   className,
   ...pre
 }: Props): ReactNode {
   const ref = useRef<HTMLPreElement>(null);
   if (step !== undefined && run !== undefined) {
-    return <StepFrame anchor={step} run={run} terminal={terminal === '2' ? 2 : 1} title={title} className={className} pre={pre} />;
+    return <StepFrame anchor={step} run={run} consoleIndex={consoleIndex === '1' ? 1 : 0} title={title} className={className} pre={pre} />;
   }
   return (
     <figure className={styles.frame}>

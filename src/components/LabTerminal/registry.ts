@@ -1,71 +1,69 @@
 /*
- * Lets other components (the lessons' "Run" buttons) send a command to a
- * lesson's terminal on the same page, without a React context to thread
- * through MDX: each mounted <LabTerminal> registers itself by lesson.
+ * The page's lab terminal sessions, in one place: the lessons' Run buttons
+ * find the terminal to type into here, without a React context to thread
+ * through MDX, and a second terminal finds the first one's VM. Each mounted
+ * <LabTerminal> registers its session by lesson and console.
  */
+import type {ConsoleIndex} from '../../../lab/protocol.ts';
+import type {LabTerminalSession} from './session.ts';
 
-export interface LabTerminalHandle {
-  /** Start the lab if needed, then type `command` and Enter once the prompt is up. */
-  run(command: string): void;
-  focus(): void;
-}
-
-// Keyed by lesson, then `lesson#1` for a second terminal into the same VM.
-const terminals = new Map<string, LabTerminalHandle>();
+const sessions = new Map<string, LabTerminalSession>();
 const listeners = new Set<() => void>();
 
-const key = (lesson: string, consoleIndex: number): string => (consoleIndex ? `${lesson}#${consoleIndex}` : lesson);
+const key = (lesson: string, consoleIndex: ConsoleIndex): string => `${lesson}#${consoleIndex}`;
 
-export function registerLabTerminal(lesson: string, handle: LabTerminalHandle, consoleIndex = 0): () => void {
-  const k = key(lesson, consoleIndex);
-  terminals.set(k, handle);
-  listeners.forEach((l) => l());
+function notify(): void {
+  for (const l of [...listeners]) l();
+}
+
+/** Register a mounted terminal's session; returns how to unregister it. */
+export function registerSession(session: LabTerminalSession): () => void {
+  const k = key(session.lesson, session.console);
+  sessions.set(k, session);
+  notify();
   return () => {
-    if (terminals.get(k) === handle) terminals.delete(k);
-    listeners.forEach((l) => l());
+    if (sessions.get(k) === session) sessions.delete(k);
+    notify();
   };
 }
 
+export function findSession(lesson: string, consoleIndex: ConsoleIndex = 0): LabTerminalSession | undefined {
+  return sessions.get(key(lesson, consoleIndex));
+}
+
 /**
- * Run `command` in the terminal of `lesson` on this page. Returns false
- * when the page has no terminal for that lesson.
- */
-export function runInLabTerminal(lesson: string, command: string): boolean {
-  const t = terminals.get(lesson);
-  if (!t) return false;
-  t.run(command);
-  t.focus();
-  return true;
-}
-
-export function hasLabTerminal(lesson: string): boolean {
-  return terminals.has(lesson);
-}
-
-/*
  * A lesson page has one terminal, and maybe a second one into the same VM
- * (site/AUTHORING.md), so its steps need not name their lab: a step runs in
- * the page's terminal 1 or 2.
+ * (site/AUTHORING.md), so its steps need not name their lab: a step runs on
+ * the page's console 0 or 1.
  */
-function pageTerminal(terminal: 1 | 2): LabTerminalHandle | undefined {
-  for (const [k, handle] of terminals) if (k.endsWith('#1') === (terminal === 2)) return handle;
+function pageSession(consoleIndex: ConsoleIndex): LabTerminalSession | undefined {
+  for (const s of sessions.values()) if (s.console === consoleIndex) return s;
   return undefined;
 }
 
-export function runInPageTerminal(text: string, terminal: 1 | 2 = 1): boolean {
-  const t = pageTerminal(terminal);
-  if (!t) return false;
-  t.run(text);
-  t.focus();
+function runIn(session: LabTerminalSession | undefined, text: string): boolean {
+  if (!session) return false;
+  session.run(text);
+  session.focus();
   return true;
 }
 
-export function hasPageTerminal(terminal: 1 | 2 = 1): boolean {
-  return pageTerminal(terminal) !== undefined;
+/** Run `text` (commands, one per line) in the page's terminal on `consoleIndex`; false when there is none. */
+export function runInPageConsole(text: string, consoleIndex: ConsoleIndex = 0): boolean {
+  return runIn(pageSession(consoleIndex), text);
+}
+
+export function hasPageConsole(consoleIndex: ConsoleIndex = 0): boolean {
+  return pageSession(consoleIndex) !== undefined;
+}
+
+/** Run `command` in the terminal of `lesson` on this page; false when the page has none. */
+export function runInLabTerminal(lesson: string, command: string): boolean {
+  return runIn(findSession(lesson), command);
 }
 
 /** For components that show a Run button only when a terminal is there. */
-export function subscribeLabTerminals(listener: () => void): () => void {
+export function subscribeSessions(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }

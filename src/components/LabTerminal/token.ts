@@ -37,8 +37,3 @@ export function saveToken(token: string): void {
 export function forgetToken(): void {
   storage()?.removeItem(KEY);
 }
-
-/** The server closes with 1008 and this reason when the hello's token is wrong or missing. */
-export function isTokenRefusal(reason: string | undefined): boolean {
-  return reason !== undefined && /access token/.test(reason);
-}

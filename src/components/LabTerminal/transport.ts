@@ -1,0 +1,51 @@
+/*
+ * How a lab terminal reaches its VM. A transport carries one console of one
+ * VM: output and status in, input, resizes, resets and acknowledgements out.
+ * The WebSocket to a lab server (websocket-transport.ts) is one; a VM
+ * running in the reader's tab is another kind. Nothing above this interface
+ * (the terminal session, the Run buttons) knows or cares which.
+ */
+import type {ConsoleIndex, Reason, TerminalState} from '../../../lab/protocol.ts';
+
+/** Reasons the page itself gives, beside the server's (lab/protocol.ts). */
+export type PageReason =
+  /** A second terminal needs the page's first one started. */
+  | 'needs-console-0'
+  /** xterm.js could not be loaded (a chunk of an older build, a dropped connection). */
+  | 'terminal-load-failed';
+
+/** What a terminal shows about its lab. */
+export interface LabStatus {
+  state: TerminalState;
+  /** booting: 0..1. */
+  progress?: number;
+  reason?: Reason | PageReason;
+  /** For people, in English; the page shows its own words for `reason` where it has them. */
+  message?: string;
+  /** exited, panic: the console's last lines. */
+  tail?: string;
+  retryAfterMs?: number;
+}
+
+export interface TransportEvents {
+  /** Output for the terminal; the session acknowledges it with ack() once written. */
+  output(data: string): void;
+  status(status: LabStatus): void;
+}
+
+export interface LabTransport {
+  /** Open, or open again after a disconnect: to the same VM while it still exists. */
+  open(cols: number, rows: number): void;
+  input(data: string): void;
+  resize(cols: number, rows: number): void;
+  /** Throw the VM away and get a fresh one. */
+  reset(): void;
+  /** The terminal has processed `chars` more characters of output. */
+  ack(chars: number): void;
+  /**
+   * A transport to another console of the same VM (the page's second
+   * terminal), or undefined while this one has no VM to share.
+   */
+  openConsole(index: ConsoleIndex, events: TransportEvents): LabTransport | undefined;
+  close(): void;
+}

@@ -1,0 +1,147 @@
+/*
+ * The lab server's transport: one WebSocket per console, on the page's own
+ * origin, speaking lab/protocol.ts (documented in lab/server/PROTOCOL.md).
+ * No React and no xterm.js here, and the WebSocket class is passed in, so
+ * the tests run it in Node against a fake socket and the real server.
+ */
+import {
+  encodeFrame,
+  INPUT_CHUNK_CHARS,
+  LAB_SOCKET_PATH,
+  parseServerFrame,
+  PROTOCOL_VERSION,
+  refusalOfClose,
+  type ClientFrame,
+  type ConsoleIndex,
+  type StatusState,
+} from '../../../lab/protocol.ts';
+import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
+
+/** The part of the DOM's WebSocket this transport uses (the `ws` package's matches it too). */
+export interface SocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: {data: unknown}) => void) | null;
+  onclose: ((ev: {code: number; reason: string}) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type SocketFactory = (url: string) => SocketLike;
+
+const OPEN = 1;
+
+export interface WebSocketTransportOptions {
+  lesson: string;
+  console: ConsoleIndex;
+  events: TransportEvents;
+  /** The server's WebSocket URL; see labSocketUrl. */
+  url: string;
+  /** Read at each open, so a token typed after a refusal is used on the retry. */
+  token?: () => string | undefined;
+  /** The session to join: for console 1, console 0's. */
+  join?: () => string | undefined;
+  socket?: SocketFactory;
+}
+
+/** The lab's WebSocket URL on the page's own origin (ws: or wss: like the page). */
+export function labSocketUrl(loc: {protocol: string; host: string}): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${LAB_SOCKET_PATH}`;
+}
+
+/** States after which the connection's close says nothing new. */
+const FINAL: ReadonlySet<StatusState> = new Set(['full', 'error']);
+
+export class WebSocketTransport implements LabTransport {
+  private ws?: SocketLike;
+  private session?: string;
+  private lastState?: StatusState;
+  private readonly newSocket: SocketFactory;
+
+  constructor(private readonly opts: WebSocketTransportOptions) {
+    this.newSocket = opts.socket ?? ((url) => new WebSocket(url) as unknown as SocketLike);
+  }
+
+  /** The server's id for this VM, once it is ready: what a reconnect resumes. */
+  get sessionId(): string | undefined {
+    return this.session;
+  }
+
+  open(cols: number, rows: number): void {
+    this.dropSocket();
+    const ws = this.newSocket(this.opts.url);
+    this.ws = ws;
+    this.lastState = undefined;
+    this.opts.events.status({state: 'connecting'});
+    const token = this.opts.token?.();
+    const resume = this.session ?? this.opts.join?.();
+    ws.onopen = () => {
+      this.send({
+        type: 'hello',
+        v: PROTOCOL_VERSION,
+        lesson: this.opts.lesson,
+        console: this.opts.console,
+        cols,
+        rows,
+        ...(token ? {token} : {}),
+        ...(resume ? {resume} : {}),
+      });
+    };
+    ws.onmessage = (ev) => {
+      if (this.ws !== ws || typeof ev.data !== 'string') return;
+      const f = parseServerFrame(ev.data);
+      if (!f) return;
+      if (f.type === 'output') return this.opts.events.output(f.data);
+      if (f.session) this.session = f.session;
+      this.lastState = f.state;
+      const {type: _type, session: _session, console: _console, resumed: _resumed, ...status} = f;
+      this.opts.events.status(status);
+    };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      // A refusal (full, error) was already said in a status; the close adds nothing.
+      if (this.lastState && FINAL.has(this.lastState)) return;
+      const status: LabStatus = {state: 'disconnected'};
+      const reason = refusalOfClose(ev.reason);
+      if (reason) status.reason = reason;
+      if (ev.reason) status.message = ev.reason;
+      this.opts.events.status(status);
+    };
+  }
+
+  private send(frame: ClientFrame): void {
+    if (this.ws?.readyState === OPEN) this.ws.send(encodeFrame(frame));
+  }
+
+  input(data: string): void {
+    // The server takes one frame of at most MAX_INPUT_CHARS; a paste goes in pieces.
+    for (let i = 0; i < data.length; i += INPUT_CHUNK_CHARS) this.send({type: 'input', data: data.slice(i, i + INPUT_CHUNK_CHARS)});
+  }
+
+  resize(cols: number, rows: number): void {
+    this.send({type: 'resize', cols, rows});
+  }
+
+  reset(): void {
+    this.send({type: 'reset'});
+  }
+
+  ack(chars: number): void {
+    if (chars > 0) this.send({type: 'ack', chars});
+  }
+
+  openConsole(index: ConsoleIndex, events: TransportEvents): LabTransport | undefined {
+    if (!this.session) return undefined;
+    return new WebSocketTransport({...this.opts, console: index, events, join: () => this.session});
+  }
+
+  private dropSocket(): void {
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close(1000);
+  }
+
+  close(): void {
+    this.dropSocket();
+  }
+}

@@ -1,0 +1,459 @@
+// The page's lab terminal without a browser: the session object with a fake
+// transport and a fake terminal, and the WebSocket transport with a fake
+// socket. (test/server/page-transport.test.ts runs the same transport
+// against the real server; test/e2e/ runs the whole page in Chromium.)
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ACK_BATCH_CHARS, ACK_DELAY_MS, INPUT_CHUNK_CHARS, PROTOCOL_VERSION, type ClientFrame } from '../../lab/protocol.ts';
+import { findSession, hasPageConsole, registerSession, runInPageConsole } from '../../src/components/LabTerminal/registry.ts';
+import { LabTerminalSession, type SessionOptions } from '../../src/components/LabTerminal/session.ts';
+import type { TerminalFactory, TerminalLike } from '../../src/components/LabTerminal/terminal.ts';
+import type { LabStatus, LabTransport, TransportEvents } from '../../src/components/LabTerminal/transport.ts';
+import { labSocketUrl, WebSocketTransport, type SocketLike } from '../../src/components/LabTerminal/websocket-transport.ts';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** A transport that records what the session asks of it and lets the test play the lab. */
+class FakeTransport implements LabTransport {
+  opens: { cols: number; rows: number }[] = [];
+  inputs: string[] = [];
+  resizes: string[] = [];
+  acks: number[] = [];
+  resets = 0;
+  closed = false;
+  joined: FakeTransport[] = [];
+  constructor(readonly events: TransportEvents) {}
+  open(cols: number, rows: number): void {
+    this.opens.push({ cols, rows });
+    this.events.status({ state: 'connecting' });
+  }
+  input(data: string): void {
+    this.inputs.push(data);
+  }
+  resize(cols: number, rows: number): void {
+    this.resizes.push(`${cols}x${rows}`);
+  }
+  reset(): void {
+    this.resets++;
+  }
+  ack(chars: number): void {
+    this.acks.push(chars);
+  }
+  openConsole(_index: 0 | 1, events: TransportEvents): LabTransport {
+    const t = new FakeTransport(events);
+    this.joined.push(t);
+    return t;
+  }
+  close(): void {
+    this.closed = true;
+  }
+  // The lab's side:
+  status(s: LabStatus): void {
+    this.events.status(s);
+  }
+  output(d: string): void {
+    this.events.output(d);
+  }
+}
+
+/** A terminal that "processes" each write on the next turn of the event loop. */
+class FakeTerminal implements TerminalLike {
+  cols = 100;
+  rows = 30;
+  written = '';
+  resets = 0;
+  disposed = false;
+  focused = 0;
+  private dataListeners: ((d: string) => void)[] = [];
+  private resizeListeners: ((s: { cols: number; rows: number }) => void)[] = [];
+  write(data: string, done: () => void): void {
+    this.written += data;
+    setImmediate(done);
+  }
+  onData(l: (d: string) => void) {
+    this.dataListeners.push(l);
+    return { dispose: () => (this.dataListeners = this.dataListeners.filter((x) => x !== l)) };
+  }
+  onResize(l: (s: { cols: number; rows: number }) => void) {
+    this.resizeListeners.push(l);
+    return { dispose: () => (this.resizeListeners = this.resizeListeners.filter((x) => x !== l)) };
+  }
+  fit(): void {}
+  reset(): void {
+    this.resets++;
+  }
+  focus(): void {
+    this.focused++;
+  }
+  paste(text: string): void {
+    this.type(text);
+  }
+  selection(): string | undefined {
+    return undefined;
+  }
+  setDark(): void {}
+  dispose(): void {
+    this.disposed = true;
+  }
+  type(d: string): void {
+    for (const l of this.dataListeners) l(d);
+  }
+  resizeTo(cols: number, rows: number): void {
+    this.cols = cols;
+    this.rows = rows;
+    for (const l of this.resizeListeners) l({ cols, rows });
+  }
+}
+
+const element = { clientWidth: 840, scrollIntoView: () => undefined } as unknown as HTMLElement;
+
+interface Rig {
+  session: LabTerminalSession;
+  transport: () => FakeTransport;
+  terminal: FakeTerminal;
+  loaded: () => void;
+  watchers: { stopped: boolean }[];
+}
+
+/** A session whose terminal loads when the test says so (`loaded()`). */
+function rig(over: Partial<SessionOptions> = {}): Rig {
+  let transport: FakeTransport | undefined;
+  const terminal = new FakeTerminal();
+  let release: (f: TerminalFactory) => void = () => undefined;
+  const watchers: { stopped: boolean }[] = [];
+  const session = new LabTerminalSession({
+    lesson: 'ioctl',
+    console: 0,
+    connect: (events) => (transport = new FakeTransport(events)),
+    loadTerminal: () => new Promise<TerminalFactory>((r) => (release = r)),
+    watchSize: () => {
+      const w = { stopped: false };
+      watchers.push(w);
+      return () => (w.stopped = true);
+    },
+    ...over,
+  });
+  session.mount(element);
+  return {
+    session,
+    transport: () => {
+      assert.ok(transport, 'the session opened a transport');
+      return transport;
+    },
+    terminal,
+    loaded: () => release(() => terminal),
+    watchers,
+  };
+}
+
+describe('a lab terminal session', () => {
+  test('connects while the terminal loads, and keeps early output for it, in order', async () => {
+    const r = rig();
+    const starting = r.session.start();
+    const t = r.transport();
+    assert.deepEqual(t.opens, [{ cols: 100, rows: 24 }], 'opened at once, with a size guessed from the box (840 px)');
+    t.status({ state: 'booting', progress: 0.5 });
+    t.output('banner\r\n');
+    t.status({ state: 'ready' });
+    t.output('lab:/lab/ioctl# ');
+    assert.equal(r.session.getSnapshot().status.state, 'ready');
+    assert.equal(r.session.getSnapshot().hasTerminal, false);
+    r.loaded();
+    await starting;
+    assert.equal(r.terminal.written, 'banner\r\nlab:/lab/ioctl# ');
+    assert.deepEqual(t.resizes, ['100x30'], 'the real size follows the guess');
+    assert.equal(r.session.getSnapshot().hasTerminal, true);
+    r.session.dispose();
+  });
+
+  test('acknowledges output in batches, once the terminal has processed it', async () => {
+    const r = rig();
+    const starting = r.session.start();
+    r.loaded();
+    await starting;
+    const t = r.transport();
+    t.status({ state: 'ready' });
+    for (let i = 0; i < 3; i++) t.output('x'.repeat(100));
+    await tick();
+    assert.deepEqual(t.acks, [], 'small amounts wait for the batch');
+    await sleep(ACK_DELAY_MS + 20);
+    assert.deepEqual(t.acks, [300]);
+    t.output('y'.repeat(ACK_BATCH_CHARS + 1));
+    await tick();
+    assert.deepEqual(t.acks, [300, ACK_BATCH_CHARS + 1], 'a full batch is acknowledged at once');
+    r.session.dispose();
+  });
+
+  test('output written for a connection is not acknowledged to the next one', async () => {
+    const r = rig();
+    const starting = r.session.start();
+    r.loaded();
+    await starting;
+    const t = r.transport();
+    t.status({ state: 'ready' });
+    t.output('z'.repeat(500));
+    t.status({ state: 'disconnected' });
+    r.session.reconnect();
+    await sleep(ACK_DELAY_MS + 20);
+    assert.deepEqual(t.acks, [], 'the server would take it for more than it sent');
+    r.session.dispose();
+  });
+
+  test('follows the terminal size, and types and reconnects through the transport', async () => {
+    const r = rig();
+    const starting = r.session.start();
+    r.loaded();
+    await starting;
+    const t = r.transport();
+    t.status({ state: 'ready' });
+    r.terminal.resizeTo(120, 40);
+    assert.equal(t.resizes.at(-1), '120x40');
+    r.terminal.type('ls\r');
+    assert.deepEqual(t.inputs, ['ls\r']);
+    t.status({ state: 'disconnected' });
+    assert.equal(r.session.getSnapshot().canReconnect, true);
+    r.session.reconnect();
+    assert.deepEqual(t.opens.at(-1), { cols: 120, rows: 40 }, 'reconnects with the current size');
+    r.session.dispose();
+  });
+
+  test('a Run before the lab is up starts it and types once the prompt is there', async () => {
+    const r = rig();
+    r.session.run('insmod ioctl_example.ko\n./user_program');
+    const t = r.transport();
+    r.loaded();
+    await tick();
+    t.status({ state: 'booting' });
+    assert.deepEqual(t.inputs, [], 'nothing typed while booting');
+    t.status({ state: 'ready' });
+    await tick();
+    assert.deepEqual(t.inputs, ['insmod ioctl_example.ko\r', './user_program\r']);
+    r.session.dispose();
+  });
+
+  test('a reset clears the screen when the fresh VM boots', async () => {
+    const r = rig();
+    const starting = r.session.start();
+    r.loaded();
+    await starting;
+    const t = r.transport();
+    t.status({ state: 'ready' });
+    r.session.reset();
+    assert.equal(t.resets, 1);
+    t.status({ state: 'booting', progress: 0 });
+    assert.equal(r.terminal.resets, 1);
+    r.session.dispose();
+  });
+
+  test('asks for a token on the reason code, whatever the message says', async () => {
+    const r = rig();
+    const starting = r.session.start();
+    r.loaded();
+    await starting;
+    const t = r.transport();
+    t.status({ state: 'error', reason: 'token-bad', message: 'Zugriffstoken falsch' });
+    assert.equal(r.session.getSnapshot().needsToken, true);
+    assert.equal(r.session.getSnapshot().canReconnect, false, 'the form is the way to retry');
+    t.status({ state: 'error', reason: 'token-required' });
+    assert.equal(r.session.getSnapshot().needsToken, true);
+    // The old page matched the words "access token"; a message is not a reason.
+    t.status({ state: 'error', reason: 'unknown-lesson', message: 'bad or missing access token' });
+    assert.equal(r.session.getSnapshot().needsToken, false);
+    t.status({ state: 'error', message: 'bad or missing access token' });
+    assert.equal(r.session.getSnapshot().needsToken, false);
+    r.session.dispose();
+  });
+
+  test('a terminal that fails to load: the transport is closed and Start works again', async () => {
+    let fail = true;
+    const r = rig({
+      loadTerminal: async () => {
+        if (fail) throw new Error('Loading chunk 42 failed');
+        return () => new FakeTerminal();
+      },
+    });
+    await r.session.start();
+    const first = r.transport();
+    assert.equal(first.closed, true);
+    const snap = r.session.getSnapshot();
+    assert.equal(snap.status.reason, 'terminal-load-failed');
+    assert.equal(snap.started, false);
+    fail = false;
+    await r.session.start();
+    assert.notEqual(r.transport(), first, 'a new connection');
+    assert.equal(r.session.getSnapshot().hasTerminal, true);
+    r.session.dispose();
+  });
+
+  test('dispose undoes everything: connection, terminal, size watcher, timers', async () => {
+    const r = rig();
+    const starting = r.session.start();
+    r.loaded();
+    await starting;
+    const t = r.transport();
+    t.status({ state: 'ready' });
+    t.output('some output');
+    r.session.dispose();
+    assert.ok(t.closed);
+    assert.ok(r.terminal.disposed);
+    assert.ok(r.watchers.every((w) => w.stopped));
+    await sleep(ACK_DELAY_MS + 20);
+    assert.deepEqual(t.acks, [], 'no timer fired after dispose');
+  });
+
+  test("a second terminal joins the first one's VM, and says so when there is none", async () => {
+    const first = rig();
+    const second = rig({ console: 1, first: () => first.session });
+    await second.session.start();
+    assert.equal(second.session.getSnapshot().status.reason, 'needs-console-0');
+    const starting = first.session.start();
+    first.loaded();
+    await starting;
+    const s2 = second.session.start();
+    second.loaded();
+    await s2;
+    assert.equal(first.transport().joined.length, 1, 'console 1 opened through console 0');
+    first.session.dispose();
+    second.session.dispose();
+  });
+});
+
+describe('the page registry', () => {
+  test('Run buttons find the page terminal by console', () => {
+    const a = rig();
+    const b = rig({ console: 1 });
+    const offA = registerSession(a.session);
+    const offB = registerSession(b.session);
+    assert.equal(findSession('ioctl', 0), a.session);
+    assert.ok(hasPageConsole(1));
+    assert.ok(runInPageConsole('echo hi', 0));
+    assert.ok(a.session.getSnapshot().started, 'a Run starts the lab');
+    offA();
+    offB();
+    assert.ok(!hasPageConsole(0));
+    assert.equal(runInPageConsole('echo hi'), false);
+    a.session.dispose();
+    b.session.dispose();
+  });
+});
+
+/** A socket that records what the transport sends and lets the test play the server. */
+class FakeSocket implements SocketLike {
+  readyState = 0;
+  sent: ClientFrame[] = [];
+  onopen: ((ev: unknown) => void) | null = null;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  closedWith?: number;
+  constructor(readonly url: string) {}
+  send(data: string): void {
+    this.sent.push(JSON.parse(data) as ClientFrame);
+  }
+  close(code?: number): void {
+    this.closedWith = code ?? 1005;
+  }
+  // The server's side:
+  accept(): void {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  frame(f: object | string): void {
+    this.onmessage?.({ data: typeof f === 'string' ? f : JSON.stringify(f) });
+  }
+  drop(code: number, reason: string): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+}
+
+describe('the WebSocket transport', () => {
+  function transport(opts: { token?: string; console?: 0 | 1 } = {}) {
+    const sockets: FakeSocket[] = [];
+    const statuses: LabStatus[] = [];
+    let output = '';
+    const t = new WebSocketTransport({
+      lesson: 'ioctl',
+      console: opts.console ?? 0,
+      url: labSocketUrl({ protocol: 'https:', host: 'lab.example.org' }),
+      token: () => opts.token,
+      events: { output: (d) => (output += d), status: (s) => statuses.push(s) },
+      socket: (url) => {
+        const s = new FakeSocket(url);
+        sockets.push(s);
+        return s;
+      },
+    });
+    return { t, sockets, statuses, output: () => output };
+  }
+
+  test('says hello in the current protocol, with the token, on the page origin', () => {
+    const { t, sockets } = transport({ token: 'tok-123456789012345' });
+    t.open(80, 24);
+    const s = sockets[0]!;
+    assert.equal(s.url, 'wss://lab.example.org/lab/ws');
+    s.accept();
+    assert.deepEqual(s.sent, [{ type: 'hello', v: PROTOCOL_VERSION, lesson: 'ioctl', console: 0, cols: 80, rows: 24, token: 'tok-123456789012345' }]);
+  });
+
+  test('reconnects with resume to the session it had', () => {
+    const { t, sockets, statuses } = transport();
+    t.open(80, 24);
+    sockets[0]!.accept();
+    sockets[0]!.frame({ type: 'status', state: 'ready', session: 'S'.repeat(24), console: 0, resumed: false });
+    sockets[0]!.drop(1006, '');
+    assert.equal(statuses.at(-1)?.state, 'disconnected');
+    t.open(90, 30);
+    sockets[1]!.accept();
+    assert.equal((sockets[1]!.sent[0] as { resume?: string }).resume, 'S'.repeat(24));
+  });
+
+  test('cuts a big paste into frames the server takes', () => {
+    const { t, sockets } = transport();
+    t.open(80, 24);
+    sockets[0]!.accept();
+    t.input('p'.repeat(2 * INPUT_CHUNK_CHARS + 5));
+    const inputs = sockets[0]!.sent.filter((f) => f.type === 'input') as { data: string }[];
+    assert.deepEqual(inputs.map((f) => f.data.length), [INPUT_CHUNK_CHARS, INPUT_CHUNK_CHARS, 5]);
+  });
+
+  test('a refusal is one status with its reason; the close after it adds nothing', () => {
+    const { t, sockets, statuses } = transport();
+    t.open(80, 24);
+    sockets[0]!.accept();
+    sockets[0]!.frame({ type: 'status', state: 'error', reason: 'token-bad', message: 'wrong access token' });
+    sockets[0]!.drop(1008, 'token-bad');
+    assert.deepEqual(statuses.slice(1), [{ state: 'error', reason: 'token-bad', message: 'wrong access token' }]);
+  });
+
+  test('a close without a status gives disconnected, with the reason code of the close', () => {
+    const { t, sockets, statuses } = transport();
+    t.open(80, 24);
+    sockets[0]!.accept();
+    sockets[0]!.drop(1008, 'bad-frame: hello sent twice');
+    assert.deepEqual(statuses.at(-1), { state: 'disconnected', reason: 'bad-frame', message: 'bad-frame: hello sent twice' });
+  });
+
+  test('drops frames of the wrong shape', () => {
+    const { t, sockets, statuses, output } = transport();
+    t.open(80, 24);
+    sockets[0]!.accept();
+    for (const f of ['not json', '[]', { type: 'output', data: 5 }, { type: 'status', state: 'pwned' }, { type: 'x' }]) sockets[0]!.frame(f);
+    sockets[0]!.frame({ type: 'output', data: 'ok' });
+    assert.equal(output(), 'ok');
+    assert.equal(statuses.length, 1, 'only the connecting status');
+  });
+
+  test('a second console needs the session of the first, and joins it', () => {
+    const { t, sockets } = transport();
+    const events = { output: () => undefined, status: () => undefined };
+    assert.equal(t.openConsole(1, events), undefined);
+    t.open(80, 24);
+    sockets[0]!.accept();
+    sockets[0]!.frame({ type: 'status', state: 'ready', session: 'Q'.repeat(24) });
+    const second = t.openConsole(1, events)!;
+    second.open(70, 20);
+    sockets[1]!.accept();
+    assert.deepEqual(sockets[1]!.sent[0], { type: 'hello', v: PROTOCOL_VERSION, lesson: 'ioctl', console: 1, cols: 70, rows: 20, resume: 'Q'.repeat(24) });
+  });
+});
