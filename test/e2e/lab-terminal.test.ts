@@ -71,7 +71,7 @@ test('a page with a lab terminal: start it, type a command, see its output', { t
 });
 
 test('a workshop server with a token: the page asks for it once, or takes it from #lab-token=', { timeout: 180_000 }, async () => {
-  const token = 'e2e-token-4f9a';
+  const token = 'e2e-token-4f9a-0123';
   const guarded = await startTestServer({ poolSize: 1, maxSessions: 2, graceMs: 1000 }, { siteRoot: SITE, token });
   try {
     // No token yet: the lab is refused and the terminal asks for one.

@@ -134,7 +134,7 @@ test('the signal lesson: a second terminal into the same VM, signalled from the 
     // one types into the second terminal, the next into the first.
     await page.locator('#step-load button.button--primary').click();
     await first.locator('.xterm-rows').filter({ hasText: 'crw' }).waitFor({ timeout: 30_000 });
-    await page.locator('figure[data-terminal="2"] button.button--primary').click();
+    await page.locator('figure[data-console="1"] button.button--primary').click();
     await second.locator('.xterm-rows').filter({ hasText: 'sleep 600' }).waitFor({ timeout: 30_000 });
     await page.locator('#step-signal-the-other button.button--primary').click();
     await second.locator('.xterm-rows').filter({ hasText: 'I/O possible' }).waitFor({ timeout: 30_000 });

@@ -13,7 +13,8 @@ const listeners = new Set<() => void>();
 const key = (lesson: string, consoleIndex: ConsoleIndex): string => `${lesson}#${consoleIndex}`;
 
 function notify(): void {
-  for (const l of [...listeners]) l();
+  // Array.from, not a spread: the site's Babel (loose mode) spreads a Set as if it were an array.
+  for (const l of Array.from(listeners)) l();
 }
 
 /** Register a mounted terminal's session; returns how to unregister it. */

@@ -117,7 +117,8 @@ export class LabTerminalSession {
 
   private changed(): void {
     this.snapshot = this.makeSnapshot();
-    for (const l of [...this.listeners]) l();
+    // Array.from, not a spread: the site's Babel (loose mode) spreads a Set as if it were an array.
+    for (const l of Array.from(this.listeners)) l();
   }
 
   private setStatus(status: LabStatus): void {
