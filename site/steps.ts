@@ -128,8 +128,10 @@ export function typedText(step: Step): string {
 }
 
 /*
- * Kernel log timestamps differ on every boot. Both the page and the guest
- * output go through this, so a page may show a real timestamp or [T].
+ * Kernel log timestamps differ on every boot: `[    2.596127] ` becomes
+ * `[T] `. A page's lines and the guest's output go through this, here and in
+ * the kernel tests (test/helpers/guest.ts), so either may show a real
+ * timestamp or [T].
  */
 export function normaliseTimestamps(text: string): string {
   return text.replace(/^\[\s*(?:\d+\.\d+|T)\] /gm, '[T] ');
