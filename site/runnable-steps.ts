@@ -57,8 +57,8 @@ export default function remarkRunnableSteps() {
       if (steps.length > 0 && first === 0) {
         throw new Error('the page has runnable steps but no <LabTerminal> to run them in');
       }
-      if (steps.some((s) => s.terminal === 2) && second === 0) {
-        throw new Error('a terminal=2 step needs a <LabTerminal … console={1} /> on the page');
+      if (steps.some((s) => s.console === 1) && second === 0) {
+        throw new Error('a console=1 step needs a second terminal on the page: <LabTerminal lesson="…" console={1} />');
       }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -12,6 +12,7 @@
  * One parser for the page (site/shiki.ts, site/runnable-steps.ts) and for
  * the test, so what the reader is shown is what the test runs.
  */
+import type {ConsoleIndex} from '../lab/protocol.ts';
 
 export interface Command {
   /** What is typed, without the `$ `. */
@@ -32,12 +33,13 @@ export interface Step {
   readonly status: number;
   readonly timeoutMs: number;
   /**
-   * 1, the page's terminal, or 2: its second terminal into the same VM
-   * (`<LabTerminal lesson="…" console={1} />`). A step there is typed and
+   * The console of the lab VM it is typed into, as in the lab protocol: 0,
+   * the page's terminal, or 1, its second terminal into the same VM
+   * (`<LabTerminal lesson="…" console={1} />`). A console 1 step is typed and
    * left running, like `sleep 600` waiting for a signal; what it shows is
    * checked once later steps have had their effect.
    */
-  readonly terminal: 1 | 2;
+  readonly console: ConsoleIndex;
 }
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
@@ -110,15 +112,17 @@ export function parseStep(lang: string | null | undefined, meta: string, code: s
   const role = parseStepRole(meta);
   if (!role) return undefined;
   if (lang !== 'console') throw new Error(`a runnable step is a console fence, not ${lang ?? 'a bare one'}`);
-  const terminal = metaNumber(meta, 'terminal') ?? 1;
-  if (terminal !== 1 && terminal !== 2) throw new Error(`terminal=${terminal}: a page has terminal 1 and terminal 2`);
-  if (terminal === 2 && role.kind !== 'step') throw new Error('checks and solutions run in the first terminal');
+  // The key's old name: silently ignored, it would run the step on console 0.
+  if (metaValue(meta, 'terminal') !== undefined) throw new Error('terminal= is now console= (console=1 for the second terminal)');
+  const n = metaNumber(meta, 'console') ?? 0;
+  if (n !== 0 && n !== 1) throw new Error(`console=${n}: a page has console 0 and console 1`);
+  if (n === 1 && role.kind !== 'step') throw new Error('checks and solutions run on console 0');
   return {
     role,
     commands: parseTranscript(code),
     status: metaNumber(meta, 'status') ?? 0,
     timeoutMs: metaNumber(meta, 'timeout') ?? DEFAULT_STEP_TIMEOUT_MS,
-    terminal,
+    console: n,
   };
 }
 
@@ -158,7 +162,7 @@ export interface PageSteps {
   readonly steps: readonly Step[];
 }
 
-/** Does the page have a second terminal (`console={1}`) for terminal=2 steps? */
+/** Does the page have a second terminal (`console={1}`) for console=1 steps? */
 export function hasSecondTerminal(mdx: string): boolean {
   return /<LabTerminal\b[^>]*\bconsole=\{1\}/.test(mdx);
 }
@@ -193,8 +197,8 @@ export function extractSteps(mdx: string): PageSteps {
     i = j;
   }
   checkSteps(steps);
-  if (steps.some((s) => s.terminal === 2) && !hasSecondTerminal(mdx)) {
-    throw new Error('a terminal=2 step needs a <LabTerminal … console={1} /> on the page');
+  if (steps.some((s) => s.console === 1) && !hasSecondTerminal(mdx)) {
+    throw new Error('a console=1 step needs a second terminal on the page: <LabTerminal lesson="…" console={1} />');
   }
   return {lab: labs[0], steps};
 }

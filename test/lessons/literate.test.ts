@@ -57,19 +57,20 @@ async function runStep(vm: LabVM, step: Step): Promise<void> {
 }
 
 /*
- * The page's second terminal (terminal=2 steps): its commands are typed and
- * left running, like a learner's `sleep 600` waiting for a signal. What the
- * page says they show is checked later, when the next terminal-2 step comes
- * or the page ends, since it is caused by steps in the first terminal.
+ * Console 1, the page's second terminal (console=1 steps): its commands are
+ * typed and left running, like a learner's `sleep 600` waiting for a signal.
+ * What the page says they show is checked later, when the next console 1
+ * step comes or the page ends, since it is caused by steps on console 0.
  */
-class SecondTerminal {
+class SecondConsole {
   private text = '';
   private pending?: { from: number; step: Step };
   private readonly type: (line: string) => void;
 
   constructor(vm: LabVM) {
+    // The VM's extra consoles are numbered from 1.
     const c = vm.extraConsoles[0];
-    if (!c) throw new Error('the VM has no second console');
+    if (!c) throw new Error('the VM has no console 1');
     c.on('data', (d) => (this.text += d));
     this.type = (line) => c.write(`${line}\n`);
   }
@@ -93,7 +94,7 @@ class SecondTerminal {
     }
     assert.ok(
       outputMatches(want, this.shown(p.from, commands)),
-      `the second terminal should show:\n${want}but showed:\n${stripTerminal(this.text.slice(p.from))}`,
+      `console 1 (the second terminal) should show:\n${want}but showed:\n${stripTerminal(this.text.slice(p.from))}`,
     );
   }
 
@@ -121,12 +122,12 @@ for (const page of all) {
     const lab = page.en.lab;
     if (lab === undefined) return;
     let vm: LabVM | undefined;
-    let second: SecondTerminal | undefined;
+    let second: SecondConsole | undefined;
     let broken: string | undefined;
-    const twoTerminals = page.en.steps.some((s) => s.terminal === 2);
+    const twoConsoles = page.en.steps.some((s) => s.console === 1);
     before(async () => {
-      vm = await lessonVM(lab, undefined, twoTerminals ? 1 : 0);
-      if (twoTerminals) second = new SecondTerminal(vm);
+      vm = await lessonVM(lab, undefined, twoConsoles ? 1 : 0);
+      if (twoConsoles) second = new SecondConsole(vm);
     });
     after(async () => {
       await vm?.stop();
@@ -141,7 +142,7 @@ for (const page of all) {
           const [check] = step.commands;
           switch (step.role.kind) {
             case 'step':
-              if (step.terminal === 2) await second?.run(step);
+              if (step.console === 1) await second?.run(step);
               else await runStep(vm, step);
               break;
             case 'check': {
@@ -174,8 +175,8 @@ for (const page of all) {
       });
     }
 
-    if (twoTerminals) {
-      test('the second terminal showed what the page says', async (t) => {
+    if (twoConsoles) {
+      test('console 1 (the second terminal) showed what the page says', async (t) => {
         if (broken) return t.skip(`an earlier step failed (${broken})`);
         await second?.settle();
       });

@@ -67,16 +67,19 @@ describe('runnable steps', () => {
     assert.equal(page.steps[2]?.commands[0]?.command, 'echo 2');
   });
 
-  test('a step may go to the second terminal, which the page must have', () => {
-    assert.equal(parseStep('console', 'step=wait terminal=2', '$ sleep 600\n')?.terminal, 2);
-    assert.equal(parseStep('console', 'step=run', '$ ls\n')?.terminal, 1);
-    assert.throws(() => parseStep('console', 'step=a terminal=3', '$ ls\n'), /terminal 1 and terminal 2/);
-    assert.throws(() => parseStep('console', 'check=1 terminal=2', '$ ./check.sh 1\n'), /first terminal/);
-    const fence = '```console step=wait terminal=2\n$ sleep 600\n```';
+  test('a step may go to console 1, the second terminal, which the page must have', () => {
+    assert.equal(parseStep('console', 'step=wait console=1', '$ sleep 600\n')?.console, 1);
+    assert.equal(parseStep('console', 'step=run', '$ ls\n')?.console, 0);
+    assert.equal(parseStep('console', 'step=run console=0', '$ ls\n')?.console, 0);
+    assert.throws(() => parseStep('console', 'step=a console=2', '$ ls\n'), /console 0 and console 1/);
+    assert.throws(() => parseStep('console', 'check=1 console=1', '$ ./check.sh 1\n'), /run on console 0/);
+    assert.throws(() => parseStep('console', 'solution=1 console=1', '$ true\n'), /run on console 0/);
+    assert.throws(() => parseStep('console', 'step=a terminal=2', '$ ls\n'), /now console=/);
+    const fence = '```console step=wait console=1\n$ sleep 600\n```';
     assert.throws(() => extractSteps(`<LabTerminal lesson="signal" />\n${fence}`), /console=\{1\}/);
     const page = extractSteps(`<LabTerminal lesson="signal" />\n<LabTerminal lesson="signal" console={1} />\n${fence}`);
     assert.equal(page.lab, 'signal');
-    assert.equal(page.steps[0]?.terminal, 2);
+    assert.equal(page.steps[0]?.console, 1);
   });
 
   test('page-wide rules: unique names, check before solution, a solution for every check', () => {
