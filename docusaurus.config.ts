@@ -27,6 +27,8 @@ const config: Config = {
       onBrokenMarkdownLinks: 'throw',
       onBrokenMarkdownImages: 'throw',
     },
+    // Parsing is otherwise Docusaurus' default, which the tests assume when
+    // they read a page's steps from its source (site/mdx-tree.ts).
   },
 
   i18n: {

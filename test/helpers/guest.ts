@@ -6,7 +6,7 @@ import { needsLabKernel } from '../../lab/builder/image.ts';
 import { bootVM } from '../../lab/vm/boot.ts';
 import type { CommandResult, LabVM } from '../../lab/vm/lab-vm.ts';
 import { debianTarget, labTarget, type BootTarget } from '../../lab/vm/target.ts';
-import { normaliseTimestamps } from '../../site/steps.ts';
+import { normaliseTimestamps } from '../../site/step-format.ts';
 import { testDebianLab, testLab } from './lab.ts';
 
 /** A kernel the lessons are tested on, with what a test may need to know about it. */

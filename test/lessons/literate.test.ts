@@ -22,6 +22,11 @@ interface Page {
   readonly zh: PageSteps;
 }
 
+function readPage(dir: string, file: string): PageSteps {
+  const full = path.join(dir, file);
+  return extractSteps(readFileSync(full, 'utf8'), path.relative(REPO_ROOT, full));
+}
+
 function pages(): Page[] {
   const only = process.env.UKLAB_LESSONS?.split(',').filter(Boolean);
   return readdirSync(EN)
@@ -29,8 +34,8 @@ function pages(): Page[] {
     .sort()
     .map((f) => ({
       name: f.replace(/\.mdx$/, ''),
-      en: extractSteps(readFileSync(path.join(EN, f), 'utf8')),
-      zh: extractSteps(readFileSync(path.join(ZH, f), 'utf8')),
+      en: readPage(EN, f),
+      zh: readPage(ZH, f),
     }))
     .filter((p) => p.en.steps.length > 0 || p.zh.steps.length > 0)
     .filter((p) => !only || only.includes(p.name) || (p.en.lab !== undefined && only.includes(p.en.lab)));
@@ -116,6 +121,7 @@ for (const page of all) {
       // Same commands and outputs in the same order: running the English
       // steps below then proves the Chinese transcripts too.
       assert.equal(page.zh.lab, page.en.lab, 'the <LabTerminal lesson> differs');
+      assert.deepEqual(page.zh.terminals, page.en.terminals, 'the <LabTerminal console> differ');
       assert.deepEqual(page.zh.steps, page.en.steps);
     });
 
