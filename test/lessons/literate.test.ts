@@ -93,21 +93,36 @@ class SecondConsole {
     this.pending = undefined;
     const want = p.step.commands.map((c) => c.output).join('');
     const commands = p.step.commands.map((c) => c.command);
-    const end = Date.now() + p.step.timeoutMs;
-    while (!outputMatches(want, this.shown(p.from, commands)) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
     assert.ok(
-      outputMatches(want, this.shown(p.from, commands)),
+      await until(() => outputMatches(want, this.shown(p.from, commands)), p.step.timeoutMs),
       `console 1 (the second terminal) should show:\n${want}but showed:\n${stripTerminal(this.text.slice(p.from))}`,
     );
   }
 
   async run(step: Step): Promise<void> {
     await this.settle();
-    this.pending = { from: this.text.length, step };
+    const from = this.text.length;
+    this.pending = { from, step };
     for (const c of step.commands) this.type(c.command);
+    // Like a reader, go on once the terminal shows the commands typed (its
+    // echo of each line): the next step, on console 0, may look for what
+    // they start (`pidof sleep`), and the VM takes a moment under load.
+    const echoed = () => step.commands.every((c) => stripTerminal(this.text.slice(from)).includes(`${c.command}\n`));
+    assert.ok(
+      await until(echoed, step.timeoutMs),
+      `console 1 (the second terminal) did not take the commands:\n${stripTerminal(this.text.slice(from))}`,
+    );
   }
+}
+
+/** Polls `done` for up to `ms`: a console's output arrives in pieces. */
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
 
 const all = pages();
