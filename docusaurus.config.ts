@@ -4,16 +4,10 @@
  * (/syscall, /zh-Hans/syscall, /syscall#build-and-run). The slugs live in
  * each page's front matter, never in its file name.
  */
-import {fileURLToPath} from 'node:url';
-import rehypeShiki from '@shikijs/rehype';
 import type {Config} from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import generatedFilesAsAuto from './site/generated-files-as-auto.ts';
-import remarkIncludeCode from './site/include-code.ts';
-import remarkRunnableSteps from './site/runnable-steps.ts';
-import {shikiOptions} from './site/shiki.ts';
-
-const repoRoot = fileURLToPath(new URL('.', import.meta.url));
+import {mdxPlugins} from './site/mdx-plugins.ts';
 
 const config: Config = {
   title: 'User ⇄ Kernel Lab',
@@ -33,6 +27,8 @@ const config: Config = {
       onBrokenMarkdownLinks: 'throw',
       onBrokenMarkdownImages: 'throw',
     },
+    // Parsing is otherwise Docusaurus' default, which the tests assume when
+    // they read a page's steps from its source (site/mdx-tree.ts).
   },
 
   i18n: {
@@ -51,10 +47,8 @@ const config: Config = {
         docs: {
           routeBasePath: '/',
           sidebarPath: './sidebars.ts',
-          // Before Docusaurus' own plugins, so that everything after them
-          // (the table of contents, search) sees the included code.
-          beforeDefaultRemarkPlugins: [[remarkIncludeCode, {root: repoRoot}], remarkRunnableSteps],
-          rehypePlugins: [[rehypeShiki, shikiOptions]],
+          // Code includes, runnable steps, highlighting: one list with site/check-mdx.ts.
+          ...mdxPlugins,
         },
         blog: false,
         theme: {customCss: './src/css/custom.css'},

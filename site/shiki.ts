@@ -15,12 +15,12 @@
  *   firstLine=N        the number of the first line shown (set by
  *                      include-code.ts for a `lines=` excerpt, so that
  *                      {…} and the numbers are the file's own)
- *   step=, check=, solution=, status=, timeout=, terminal=
- *                      a runnable step (site/steps.ts, site/AUTHORING.md)
+ *   step=, check=, solution=, status=, timeout=, console=
+ *                      a runnable step (site/step-format.ts, site/AUTHORING.md)
  */
 import type {RehypeShikiOptions} from '@shikijs/rehype';
 import {bundledLanguagesInfo, type ShikiTransformer} from 'shiki';
-import {parseStep, stepAnchor, typedText} from './steps.ts';
+import {parseStep, stepAnchor, typedText} from './step-format.ts';
 
 /** The languages a lesson may use; anything else fails the build. */
 export const LANGUAGES = [
@@ -109,12 +109,13 @@ const frame: ShikiTransformer = {
         `${String(node.properties['style'] ?? '')};counter-reset:line ${meta.firstLine - 1}`;
     }
     node.properties['dataLanguage'] = this.options.lang;
-    // A runnable step (site/steps.ts): its anchor and what Run types.
+    // A runnable step (site/step-format.ts): its anchor, what Run types, and the
+    // console it types into when that is not the page's terminal (console 0).
     const step = parseStep(this.options.lang, this.options.meta?.__raw ?? '', this.source);
     if (step) {
       node.properties['dataStep'] = stepAnchor(step.role);
       node.properties['dataRun'] = typedText(step);
-      if (step.terminal === 2) node.properties['dataTerminal'] = '2';
+      if (step.console === 1) node.properties['dataConsole'] = '1';
     }
   },
   code(node) {

@@ -1,221 +1,24 @@
 /*
- * Runnable steps: `console` fences that a lesson shows with a Run button and
- * that test/lessons/literate.test.ts runs in the lab VM (site/AUTHORING.md
- * describes the format for authors).
+ * Runnable steps for code outside the site build: the literate tests
+ * (test/lessons/literate.test.ts) and the browser tests read a page's steps
+ * from its source (extractSteps), and compare what the lab prints with what
+ * the page shows (outputMatches, with the rest of the step format from
+ * site/step-format.ts).
  *
- *   ```console step=load status=1 timeout=60000
- *   $ insmod ioctl_example.ko
- *   $ ./user_program
- *   Data from kernel: 42
- *   ```
- *
- * One parser for the page (site/shiki.ts, site/runnable-steps.ts) and for
- * the test, so what the reader is shown is what the test runs.
+ * The steps are read from the tree Docusaurus parses the page into
+ * (site/mdx-tree.ts) by the function the build uses on its own tree
+ * (site/page-steps.ts), so the tests run exactly the steps the page shows.
+ * This module stays out of the build's imports: Docusaurus loads its config
+ * and plugins with jiti, which cannot load the MDX parser site/mdx-tree.ts
+ * uses (the build has its own).
  */
+import {pageSteps, type PageSteps} from './page-steps.ts';
+import {parseMdx} from './mdx-tree.ts';
 
-export interface Command {
-  /** What is typed, without the `$ `. */
-  readonly command: string;
-  /** The lines it prints, each ending in "\n" ('' when it prints nothing). */
-  readonly output: string;
-}
+export * from './step-format.ts';
+export type {PageSteps} from './page-steps.ts';
 
-export type StepRole =
-  | {readonly kind: 'step'; readonly name: string}
-  | {readonly kind: 'check'; readonly exercise: number}
-  | {readonly kind: 'solution'; readonly exercise: number};
-
-export interface Step {
-  readonly role: StepRole;
-  readonly commands: readonly Command[];
-  /** Expected exit status of the last command; the others must exit 0. */
-  readonly status: number;
-  readonly timeoutMs: number;
-  /**
-   * 1, the page's terminal, or 2: its second terminal into the same VM
-   * (`<LabTerminal lesson="…" console={1} />`). A step there is typed and
-   * left running, like `sleep 600` waiting for a signal; what it shows is
-   * checked once later steps have had their effect.
-   */
-  readonly terminal: 1 | 2;
-}
-
-export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
-
-/** The anchor a step gets on the page, so a syllabus can link to it. */
-export function stepAnchor(role: StepRole): string {
-  switch (role.kind) {
-    case 'step':
-      return `step-${role.name}`;
-    case 'check':
-      return `exercise-${role.exercise}-check`;
-    case 'solution':
-      return `exercise-${role.exercise}-solution`;
-  }
-}
-
-function metaValue(meta: string, key: string): string | undefined {
-  return new RegExp(`(?:^|\\s)${key}=(\\S+)`).exec(meta)?.[1];
-}
-
-function metaNumber(meta: string, key: string): number | undefined {
-  const v = metaValue(meta, key);
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new Error(`${key}=${v} is not a whole number`);
-  return Number(v);
-}
-
-/** The step a fence declares in its meta, or undefined for an ordinary fence. */
-export function parseStepRole(meta: string): StepRole | undefined {
-  const name = metaValue(meta, 'step');
-  const check = metaNumber(meta, 'check');
-  const solution = metaNumber(meta, 'solution');
-  const given = [name, check, solution].filter((v) => v !== undefined).length;
-  if (given === 0) return undefined;
-  if (given > 1) throw new Error(`a fence is one of step=, check= or solution=, not several: ${meta}`);
-  if (name !== undefined) {
-    if (!/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(name)) {
-      throw new Error(`step=${name}: a step name is lowercase words joined by dashes`);
-    }
-    return {kind: 'step', name};
-  }
-  if (check !== undefined) return {kind: 'check', exercise: check};
-  return {kind: 'solution', exercise: solution as number};
-}
-
-/** Splits a transcript into commands (`$ ` lines) and what each prints. */
-export function parseTranscript(code: string): Command[] {
-  const commands: {command: string; output: string[]}[] = [];
-  const lines = code.replace(/\n$/, '').split('\n');
-  for (const [i, line] of lines.entries()) {
-    if (line.startsWith('$ ')) {
-      commands.push({command: line.slice(2), output: []});
-    } else if (line === '$') {
-      throw new Error(`line ${i + 1} of a step is a prompt with no command`);
-    } else {
-      const current = commands.at(-1);
-      if (!current) throw new Error(`a step must start with a "$ " command line, not "${line}"`);
-      current.output.push(line);
-    }
-  }
-  if (commands.length === 0) throw new Error('a step has no "$ " command line');
-  return commands.map(({command, output}) => ({
-    command,
-    output: output.map((l) => `${l}\n`).join(''),
-  }));
-}
-
-/** The step a fence describes, or undefined when it is not a step. */
-export function parseStep(lang: string | null | undefined, meta: string, code: string): Step | undefined {
-  const role = parseStepRole(meta);
-  if (!role) return undefined;
-  if (lang !== 'console') throw new Error(`a runnable step is a console fence, not ${lang ?? 'a bare one'}`);
-  const terminal = metaNumber(meta, 'terminal') ?? 1;
-  if (terminal !== 1 && terminal !== 2) throw new Error(`terminal=${terminal}: a page has terminal 1 and terminal 2`);
-  if (terminal === 2 && role.kind !== 'step') throw new Error('checks and solutions run in the first terminal');
-  return {
-    role,
-    commands: parseTranscript(code),
-    status: metaNumber(meta, 'status') ?? 0,
-    timeoutMs: metaNumber(meta, 'timeout') ?? DEFAULT_STEP_TIMEOUT_MS,
-    terminal,
-  };
-}
-
-/** What the Run button types: the commands, one per line. */
-export function typedText(step: Step): string {
-  return step.commands.map((c) => c.command).join('\n');
-}
-
-/*
- * Kernel log timestamps differ on every boot. Both the page and the guest
- * output go through this, so a page may show a real timestamp or [T].
- */
-export function normaliseTimestamps(text: string): string {
-  return text.replace(/^\[\s*(?:\d+\.\d+|T)\] /gm, '[T] ');
-}
-
-/**
- * Does `actual` (what the guest printed) match `expected` (the page's lines)?
- * `…` in the page matches any text within a line; nothing else varies.
- */
-export function outputMatches(expected: string, actual: string): boolean {
-  const want = normaliseTimestamps(expected);
-  const got = normaliseTimestamps(actual);
-  if (!want.includes('…')) return want === got;
-  const pattern = want
-    .split('…')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('[^\\n]*');
-  return new RegExp(`^${pattern}$`).test(got);
-}
-
-export interface PageSteps {
-  /** The lab the page's <LabTerminal lesson="…"> starts, if it has one. */
-  readonly lab: string | undefined;
-  readonly steps: readonly Step[];
-}
-
-/** Does the page have a second terminal (`console={1}`) for terminal=2 steps? */
-export function hasSecondTerminal(mdx: string): boolean {
-  return /<LabTerminal\b[^>]*\bconsole=\{1\}/.test(mdx);
-}
-
-/*
- * The steps of an MDX page, in page order, read from its source: fences at
- * any indentation (inside <details> too), with ``` or longer backtick runs.
- */
-export function extractSteps(mdx: string): PageSteps {
-  const labs = [...mdx.matchAll(/<LabTerminal\b[^>]*\blesson="([^"]+)"/g)].map((m) => m[1]);
-  if (new Set(labs).size > 1) throw new Error(`a page has one lab, not ${labs.join(', ')}`);
-  const steps: Step[] = [];
-  const lines = mdx.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^(\s*)(`{3,})(\S*)\s*(.*)$/.exec(lines[i] ?? '');
-    if (!open) continue;
-    const [, indent = '', fence = '', lang = '', meta = ''] = open;
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const line = lines[j] ?? '';
-      if (line.trim() === fence) break;
-      body.push(line.startsWith(indent) ? line.slice(indent.length) : line.trimStart());
-    }
-    if (j === lines.length) throw new Error(`fence opened on line ${i + 1} is never closed`);
-    try {
-      const step = parseStep(lang, meta, body.join('\n'));
-      if (step) steps.push(step);
-    } catch (e) {
-      throw new Error(`line ${i + 1}: ${(e as Error).message}`);
-    }
-    i = j;
-  }
-  checkSteps(steps);
-  if (steps.some((s) => s.terminal === 2) && !hasSecondTerminal(mdx)) {
-    throw new Error('a terminal=2 step needs a <LabTerminal … console={1} /> on the page');
-  }
-  return {lab: labs[0], steps};
-}
-
-/** Rules over a page's steps as a whole (site/AUTHORING.md). */
-export function checkSteps(steps: readonly Step[]): void {
-  const anchors = new Set<string>();
-  const checked = new Set<number>();
-  for (const step of steps) {
-    const anchor = stepAnchor(step.role);
-    if (anchors.has(anchor)) throw new Error(`#${anchor} is used twice on the page`);
-    anchors.add(anchor);
-    if (step.role.kind === 'check') {
-      if (step.commands.length !== 1) throw new Error(`check=${step.role.exercise} is one command`);
-      checked.add(step.role.exercise);
-    }
-    if (step.role.kind === 'solution' && !checked.has(step.role.exercise)) {
-      throw new Error(`solution=${step.role.exercise} comes before check=${step.role.exercise}`);
-    }
-  }
-  for (const n of checked) {
-    if (!steps.some((s) => s.role.kind === 'solution' && s.role.exercise === n)) {
-      throw new Error(`exercise ${n} has a check but no solution`);
-    }
-  }
+/** The lab, steps and terminals of an MDX page's source; throws, naming `filePath`, on a bad page. */
+export function extractSteps(mdx: string, filePath = '<mdx>'): PageSteps {
+  return pageSteps(parseMdx(mdx, filePath), filePath);
 }

@@ -6,6 +6,7 @@ import { needsLabKernel } from '../../lab/builder/image.ts';
 import { bootVM } from '../../lab/vm/boot.ts';
 import type { CommandResult, LabVM } from '../../lab/vm/lab-vm.ts';
 import { debianTarget, labTarget, type BootTarget } from '../../lab/vm/target.ts';
+import { normaliseTimestamps } from '../../site/step-format.ts';
 import { testDebianLab, testLab } from './lab.ts';
 
 /** A kernel the lessons are tested on, with what a test may need to know about it. */
@@ -48,15 +49,10 @@ export function lessonKernels(lesson: string): TestKernel[] {
 }
 
 export interface Expect {
-  /** The whole output (timestamps normalised, see below), or a pattern it must match. */
+  /** The whole output, kernel log timestamps as `[T]` (normaliseTimestamps), or a pattern it must match. */
   out?: string | RegExp;
   status?: number;
   timeoutMs?: number;
-}
-
-/** Kernel log timestamps vary from boot to boot: `[    2.596127]` becomes `[T]`. */
-export function normalise(output: string): string {
-  return output.replace(/^\[\s*\d+\.\d+\] /gm, '[T] ');
 }
 
 /** A command as a failed assertion shows it: what was typed, what came back, the status. */
@@ -67,7 +63,7 @@ export function transcript(command: string, output: string, status: number): str
 /** Run `command` in the guest and check its output and exit status. */
 export async function expectRun(vm: LabVM, command: string, expect: Expect = {}): Promise<CommandResult> {
   const r = await vm.exec(command, { timeoutMs: expect.timeoutMs ?? 30_000 });
-  const output = normalise(r.output);
+  const output = normaliseTimestamps(r.output);
   const context = transcript(command, r.output, r.status);
   if (expect.status !== undefined) assert.equal(r.status, expect.status, `exit status${context}`);
   if (typeof expect.out === 'string') assert.equal(output, expect.out, `output${context}`);

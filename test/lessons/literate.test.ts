@@ -22,6 +22,11 @@ interface Page {
   readonly zh: PageSteps;
 }
 
+function readPage(dir: string, file: string): PageSteps {
+  const full = path.join(dir, file);
+  return extractSteps(readFileSync(full, 'utf8'), path.relative(REPO_ROOT, full));
+}
+
 function pages(): Page[] {
   const only = process.env.UKLAB_LESSONS?.split(',').filter(Boolean);
   return readdirSync(EN)
@@ -29,8 +34,8 @@ function pages(): Page[] {
     .sort()
     .map((f) => ({
       name: f.replace(/\.mdx$/, ''),
-      en: extractSteps(readFileSync(path.join(EN, f), 'utf8')),
-      zh: extractSteps(readFileSync(path.join(ZH, f), 'utf8')),
+      en: readPage(EN, f),
+      zh: readPage(ZH, f),
     }))
     .filter((p) => p.en.steps.length > 0 || p.zh.steps.length > 0)
     .filter((p) => !only || only.includes(p.name) || (p.en.lab !== undefined && only.includes(p.en.lab)));
@@ -57,19 +62,20 @@ async function runStep(vm: LabVM, step: Step): Promise<void> {
 }
 
 /*
- * The page's second terminal (terminal=2 steps): its commands are typed and
- * left running, like a learner's `sleep 600` waiting for a signal. What the
- * page says they show is checked later, when the next terminal-2 step comes
- * or the page ends, since it is caused by steps in the first terminal.
+ * Console 1, the page's second terminal (console=1 steps): its commands are
+ * typed and left running, like a learner's `sleep 600` waiting for a signal.
+ * What the page says they show is checked later, when the next console 1
+ * step comes or the page ends, since it is caused by steps on console 0.
  */
-class SecondTerminal {
+class SecondConsole {
   private text = '';
   private pending?: { from: number; step: Step };
   private readonly type: (line: string) => void;
 
   constructor(vm: LabVM) {
+    // The VM's extra consoles are numbered from 1.
     const c = vm.extraConsoles[0];
-    if (!c) throw new Error('the VM has no second console');
+    if (!c) throw new Error('the VM has no console 1');
     c.on('data', (d) => (this.text += d));
     this.type = (line) => c.write(`${line}\n`);
   }
@@ -87,21 +93,36 @@ class SecondTerminal {
     this.pending = undefined;
     const want = p.step.commands.map((c) => c.output).join('');
     const commands = p.step.commands.map((c) => c.command);
-    const end = Date.now() + p.step.timeoutMs;
-    while (!outputMatches(want, this.shown(p.from, commands)) && Date.now() < end) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
     assert.ok(
-      outputMatches(want, this.shown(p.from, commands)),
-      `the second terminal should show:\n${want}but showed:\n${stripTerminal(this.text.slice(p.from))}`,
+      await until(() => outputMatches(want, this.shown(p.from, commands)), p.step.timeoutMs),
+      `console 1 (the second terminal) should show:\n${want}but showed:\n${stripTerminal(this.text.slice(p.from))}`,
     );
   }
 
   async run(step: Step): Promise<void> {
     await this.settle();
-    this.pending = { from: this.text.length, step };
+    const from = this.text.length;
+    this.pending = { from, step };
     for (const c of step.commands) this.type(c.command);
+    // Like a reader, go on once the terminal shows the commands typed (its
+    // echo of each line): the next step, on console 0, may look for what
+    // they start (`pidof sleep`), and the VM takes a moment under load.
+    const echoed = () => step.commands.every((c) => stripTerminal(this.text.slice(from)).includes(`${c.command}\n`));
+    assert.ok(
+      await until(echoed, step.timeoutMs),
+      `console 1 (the second terminal) did not take the commands:\n${stripTerminal(this.text.slice(from))}`,
+    );
   }
+}
+
+/** Polls `done` for up to `ms`: a console's output arrives in pieces. */
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
 
 const all = pages();
@@ -115,18 +136,19 @@ for (const page of all) {
       // Same commands and outputs in the same order: running the English
       // steps below then proves the Chinese transcripts too.
       assert.equal(page.zh.lab, page.en.lab, 'the <LabTerminal lesson> differs');
+      assert.deepEqual(page.zh.terminals, page.en.terminals, 'the <LabTerminal console> differ');
       assert.deepEqual(page.zh.steps, page.en.steps);
     });
 
     const lab = page.en.lab;
     if (lab === undefined) return;
     let vm: LabVM | undefined;
-    let second: SecondTerminal | undefined;
+    let second: SecondConsole | undefined;
     let broken: string | undefined;
-    const twoTerminals = page.en.steps.some((s) => s.terminal === 2);
+    const twoConsoles = page.en.steps.some((s) => s.console === 1);
     before(async () => {
-      vm = await lessonVM(lab, undefined, twoTerminals ? 1 : 0);
-      if (twoTerminals) second = new SecondTerminal(vm);
+      vm = await lessonVM(lab, undefined, twoConsoles ? 1 : 0);
+      if (twoConsoles) second = new SecondConsole(vm);
     });
     after(async () => {
       await vm?.stop();
@@ -141,7 +163,7 @@ for (const page of all) {
           const [check] = step.commands;
           switch (step.role.kind) {
             case 'step':
-              if (step.terminal === 2) await second?.run(step);
+              if (step.console === 1) await second?.run(step);
               else await runStep(vm, step);
               break;
             case 'check': {
@@ -174,8 +196,8 @@ for (const page of all) {
       });
     }
 
-    if (twoTerminals) {
-      test('the second terminal showed what the page says', async (t) => {
+    if (twoConsoles) {
+      test('console 1 (the second terminal) showed what the page says', async (t) => {
         if (broken) return t.skip(`an earlier step failed (${broken})`);
         await second?.settle();
       });

@@ -1,5 +1,6 @@
-// The runnable-step format (site/steps.ts): what the page shows is what the
-// literate tests run, so the parser is the contract between the two.
+// The runnable-step format (site/step-format.ts) and a page's steps read
+// from its source (site/steps.ts): what the page shows is what the literate
+// tests run, so the parser is the contract between the two.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { extractSteps, outputMatches, parseStep, stepAnchor, typedText } from '../../site/steps.ts';
@@ -39,6 +40,7 @@ describe('runnable steps', () => {
     const page = extractSteps(
       [
         '<LabTerminal lesson="ioctl" />',
+        '',
         '```console step=one',
         '$ echo 1',
         '1',
@@ -67,23 +69,112 @@ describe('runnable steps', () => {
     assert.equal(page.steps[2]?.commands[0]?.command, 'echo 2');
   });
 
-  test('a step may go to the second terminal, which the page must have', () => {
-    assert.equal(parseStep('console', 'step=wait terminal=2', '$ sleep 600\n')?.terminal, 2);
-    assert.equal(parseStep('console', 'step=run', '$ ls\n')?.terminal, 1);
-    assert.throws(() => parseStep('console', 'step=a terminal=3', '$ ls\n'), /terminal 1 and terminal 2/);
-    assert.throws(() => parseStep('console', 'check=1 terminal=2', '$ ./check.sh 1\n'), /first terminal/);
-    const fence = '```console step=wait terminal=2\n$ sleep 600\n```';
-    assert.throws(() => extractSteps(`<LabTerminal lesson="signal" />\n${fence}`), /console=\{1\}/);
-    const page = extractSteps(`<LabTerminal lesson="signal" />\n<LabTerminal lesson="signal" console={1} />\n${fence}`);
+  test('a step may go to console 1, the second terminal, which the page must have', () => {
+    assert.equal(parseStep('console', 'step=wait console=1', '$ sleep 600\n')?.console, 1);
+    assert.equal(parseStep('console', 'step=run', '$ ls\n')?.console, 0);
+    assert.equal(parseStep('console', 'step=run console=0', '$ ls\n')?.console, 0);
+    assert.throws(() => parseStep('console', 'step=a console=2', '$ ls\n'), /console 0 and console 1/);
+    assert.throws(() => parseStep('console', 'check=1 console=1', '$ ./check.sh 1\n'), /run on console 0/);
+    assert.throws(() => parseStep('console', 'solution=1 console=1', '$ true\n'), /run on console 0/);
+    assert.throws(() => parseStep('console', 'step=a terminal=2', '$ ls\n'), /now console=/);
+    const fence = '```console step=wait console=1\n$ sleep 600\n```';
+    assert.throws(() => extractSteps(`<LabTerminal lesson="signal" />\n\n${fence}`), /console=\{1\}/);
+    const page = extractSteps(`<LabTerminal lesson="signal" />\n\n<LabTerminal lesson="signal" console={1} />\n\n${fence}`);
     assert.equal(page.lab, 'signal');
-    assert.equal(page.steps[0]?.terminal, 2);
+    assert.deepEqual(page.terminals, [0, 1]);
+    assert.equal(page.steps[0]?.console, 1);
+  });
+
+  test("a page's terminals: one lab, one per console, console={0} or console={1}", () => {
+    const step = '```console step=a\n$ ls\n```';
+    assert.throws(() => extractSteps(step), /no <LabTerminal>/);
+    assert.throws(() => extractSteps('<LabTerminal lesson="a" />\n\n<LabTerminal lesson="b" console={1} />'), /one lab, not a, b/);
+    assert.throws(() => extractSteps('<LabTerminal lesson="a" />\n\n<LabTerminal lesson="a" />'), /one <LabTerminal>/);
+    assert.throws(() => extractSteps('<LabTerminal lesson="a" console={1} />'), /first <LabTerminal>, which is missing/);
+    assert.throws(() => extractSteps('<LabTerminal lesson="a" console="1" />'), /console=\{0\} \(the default\) or console=\{1\}/);
+    assert.throws(() => extractSteps('<LabTerminal lesson="a" console={2} />'), /console=\{0\} \(the default\) or console=\{1\}/);
+    assert.throws(() => extractSteps('<LabTerminal lesson={lab} />'), /lesson="…"/);
+    assert.deepEqual(extractSteps('A page with no lab.\n').terminals, []);
+  });
+
+  test('only what the page shows counts: a terminal or step quoted in a code block is text', () => {
+    const page = extractSteps(
+      [
+        '<LabTerminal lesson="ioctl" />',
+        '',
+        'A second terminal is written like this:',
+        '',
+        '```mdx',
+        '<LabTerminal lesson="ioctl" console={1} />',
+        '```',
+        '',
+        'and a step like this:',
+        '',
+        '````md',
+        '```console step=quoted',
+        '$ reboot',
+        '```',
+        '````',
+        '',
+        '```console step=real',
+        '$ ls',
+        '```',
+      ].join('\n'),
+    );
+    assert.deepEqual(page.terminals, [0]);
+    assert.deepEqual(page.steps.map((s) => stepAnchor(s.role)), ['step-real']);
+  });
+
+  test('indentation does not make code in MDX: an indented fence is a fence, and a step', () => {
+    // CommonMark would read four spaces of indentation as an indented code
+    // block that merely quotes the fence; MDX has no indented code, so the
+    // page renders this as a step with a Run button, and it is run.
+    const page = extractSteps(['<LabTerminal lesson="ioctl" />', '', 'Text.', '', '    ```console step=indented', '    $ ls', '    ```'].join('\n'));
+    assert.deepEqual(page.steps.map((s) => stepAnchor(s.role)), ['step-indented']);
+    assert.equal(page.steps[0]?.commands[0]?.command, 'ls');
+  });
+
+  test('the page is read as Docusaurus reads it: heading ids, front matter, admonitions, comments', () => {
+    const page = extractSteps(
+      [
+        '---',
+        'id: demo',
+        'title: A demo',
+        '---',
+        '',
+        '## Build and run it {#build-and-run}',
+        '',
+        '<!-- an MDX 1 style comment -->',
+        '',
+        '<LabTerminal lesson="ioctl" />',
+        '',
+        ':::warning Careful',
+        '',
+        '```console step=in-admonition',
+        '$ ls',
+        '```',
+        '',
+        ':::',
+      ].join('\n'),
+      'demo.mdx',
+    );
+    assert.deepEqual(page.steps.map((s) => stepAnchor(s.role)), ['step-in-admonition']);
   });
 
   test('page-wide rules: unique names, check before solution, a solution for every check', () => {
     const fence = (meta: string, cmd = 'true') => `\`\`\`console ${meta}\n$ ${cmd}\n\`\`\``;
-    assert.throws(() => extractSteps([fence('step=a'), fence('step=a')].join('\n')), /used twice/);
-    assert.throws(() => extractSteps([fence('solution=1'), fence('check=1')].join('\n')), /comes before/);
-    assert.throws(() => extractSteps(fence('check=1')), /no solution/);
-    assert.throws(() => extractSteps('```console step=a\n$ ls\n'), /never closed/);
+    const page = (...fences: string[]) => ['<LabTerminal lesson="a" />', ...fences].join('\n\n');
+    assert.throws(() => extractSteps(page(fence('step=a'), fence('step=a'))), /used twice/);
+    assert.throws(() => extractSteps(page(fence('solution=1'), fence('check=1'))), /comes before/);
+    assert.throws(() => extractSteps(page(fence('check=1'))), /no solution/);
+    assert.throws(() => extractSteps(page(fence('check=1', './check.sh 1\n$ echo'), fence('solution=1'))), /check=1 is one command/);
+    assert.equal(extractSteps(page(fence('step=a'), fence('check=1'), fence('solution=1'))).steps.length, 3);
+  });
+
+  test('errors name the page and the line', () => {
+    assert.throws(() => extractSteps('# A page\n\n{oops(}\n', 'docs/a.mdx'), /^Error: docs\/a\.mdx:3:7: Could not parse/);
+    const mdx = ['<LabTerminal lesson="a" />', '', 'Text.', '', '```console step=Bad_Name', '$ ls', '```'].join('\n');
+    assert.throws(() => extractSteps(mdx, 'docs/a.mdx'), /^Error: docs\/a\.mdx:5: step=Bad_Name/);
+    assert.throws(() => extractSteps('<LabTerminal lesson="a" />\n\n```console step=a file=kernel/x.sh\n```', 'docs/a.mdx'), /docs\/a\.mdx:3: .*not code included with file=/);
   });
 });
