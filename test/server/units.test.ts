@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyOverrides, defaultLimits } from '../../lab/server/limits.ts';
 import { originPolicy, refuseUpgrade } from '../../lab/server/origin.ts';
-import { parseClientFrame, ProtocolError } from '../../lab/protocol.ts';
+import { closeReason, parseClientFrame, parseServerFrame, PROTOCOL_VERSION, ProtocolError, refusalOfClose, stateAfterExit, VersionMismatch, wantsToken } from '../../lab/protocol.ts';
 import { resolveFile } from '../../lab/server/http.ts';
 import { sweepStaleVMFiles } from '../../lab/vm/unprivileged.ts';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 describe('client frames', () => {
   test('a valid hello, with defaults', () => {
     assert.deepEqual(parseClientFrame('{"type":"hello","v":2,"lesson":"ioctl","cols":80,"rows":24}'), {
-      type: 'hello', v: 1, lesson: 'ioctl', token: undefined, resume: undefined, console: 0, cols: 80, rows: 24,
+      type: 'hello', v: PROTOCOL_VERSION, lesson: 'ioctl', token: undefined, resume: undefined, console: 0, cols: 80, rows: 24,
     });
   });
   for (const bad of [
@@ -71,4 +71,40 @@ test("a SIGKILLed server's VM files are removed by the next server, a live one's
   mkdirSync(join(dir, 'unrelated-folder'));
   assert.deepEqual(sweepStaleVMFiles(dir), [`uklab-vmfiles-${gone}-abc123`]);
   assert.deepEqual(readdirSync(dir).sort(), ['unrelated-folder', `uklab-vmfiles-${process.pid}-def456`].sort());
+});
+
+describe('the protocol module', () => {
+  test('server frames are read defensively: the wrong shape is dropped, the fields checked', () => {
+    assert.deepEqual(parseServerFrame('{"type":"output","data":"hi"}'), { type: 'output', data: 'hi' });
+    for (const bad of ['', 'x', '[]', '{"type":"output"}', '{"type":"status","state":"owned"}', '{"type":"status"}', '{"type":"nope"}']) {
+      assert.equal(parseServerFrame(bad), undefined, bad);
+    }
+    assert.deepEqual(parseServerFrame('{"type":"status","state":"booting","progress":7,"session":"short","extra":1}'), {
+      type: 'status',
+      state: 'booting',
+      progress: 1,
+    });
+  });
+
+  test('a close reason starts with its code, and only known codes are read back', () => {
+    assert.equal(closeReason('token-bad'), 'token-bad');
+    assert.equal(closeReason('bad-frame', 'hello sent twice'), 'bad-frame: hello sent twice');
+    assert.equal(refusalOfClose('bad-frame: hello sent twice'), 'bad-frame');
+    assert.equal(refusalOfClose('bad token'), undefined);
+    assert.equal(refusalOfClose(''), undefined);
+  });
+
+  test('the page asks for a token on two reasons only', () => {
+    assert.ok(wantsToken('token-required') && wantsToken('token-bad'));
+    assert.ok(!wantsToken('token-throttled') && !wantsToken(undefined) && !wantsToken('full'));
+  });
+
+  test("a VM's end maps to a session state in one place", () => {
+    assert.equal(stateAfterExit('panic'), 'panic');
+    for (const r of ['poweroff', 'killed', 'failed', 'boot-timeout', 'idle', 'time-limit', 'start-failed'] as const) assert.equal(stateAfterExit(r), 'exited');
+  });
+
+  test('an old page gets a version error of its own kind', () => {
+    assert.throws(() => parseClientFrame(`{"type":"hello","v":${PROTOCOL_VERSION - 1},"lesson":"x","cols":80,"rows":24}`), VersionMismatch);
+  });
 });
