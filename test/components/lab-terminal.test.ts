@@ -147,6 +147,17 @@ function rig(over: Partial<SessionOptions> = {}): Rig {
   };
 }
 
+/** A started session with its terminal loaded, and its lab ready unless told otherwise. */
+async function readyRig(ready = true): Promise<{ r: Rig; t: FakeTransport }> {
+  const r = rig();
+  const starting = r.session.start();
+  r.loaded();
+  await starting;
+  const t = r.transport();
+  if (ready) t.status({ state: 'ready' });
+  return { r, t };
+}
+
 describe('a lab terminal session', () => {
   test('connects while the terminal loads, and keeps early output for it, in order', async () => {
     const r = rig();
@@ -168,12 +179,7 @@ describe('a lab terminal session', () => {
   });
 
   test('acknowledges output in batches, once the terminal has processed it', async () => {
-    const r = rig();
-    const starting = r.session.start();
-    r.loaded();
-    await starting;
-    const t = r.transport();
-    t.status({ state: 'ready' });
+    const { r, t } = await readyRig();
     for (let i = 0; i < 3; i++) t.output('x'.repeat(100));
     await tick();
     assert.deepEqual(t.acks, [], 'small amounts wait for the batch');
@@ -186,12 +192,7 @@ describe('a lab terminal session', () => {
   });
 
   test('output written for a connection is not acknowledged to the next one', async () => {
-    const r = rig();
-    const starting = r.session.start();
-    r.loaded();
-    await starting;
-    const t = r.transport();
-    t.status({ state: 'ready' });
+    const { r, t } = await readyRig();
     t.output('z'.repeat(500));
     t.status({ state: 'disconnected' });
     r.session.reconnect();
@@ -201,12 +202,7 @@ describe('a lab terminal session', () => {
   });
 
   test('follows the terminal size, and types and reconnects through the transport', async () => {
-    const r = rig();
-    const starting = r.session.start();
-    r.loaded();
-    await starting;
-    const t = r.transport();
-    t.status({ state: 'ready' });
+    const { r, t } = await readyRig();
     r.terminal.resizeTo(120, 40);
     assert.equal(t.resizes.at(-1), '120x40');
     r.terminal.type('ls\r');
@@ -233,12 +229,7 @@ describe('a lab terminal session', () => {
   });
 
   test('a reset clears the screen when the fresh VM boots', async () => {
-    const r = rig();
-    const starting = r.session.start();
-    r.loaded();
-    await starting;
-    const t = r.transport();
-    t.status({ state: 'ready' });
+    const { r, t } = await readyRig();
     r.session.reset();
     assert.equal(t.resets, 1);
     t.status({ state: 'booting', progress: 0 });
@@ -247,11 +238,7 @@ describe('a lab terminal session', () => {
   });
 
   test('asks for a token on the reason code, whatever the message says', async () => {
-    const r = rig();
-    const starting = r.session.start();
-    r.loaded();
-    await starting;
-    const t = r.transport();
+    const { r, t } = await readyRig(false);
     t.status({ state: 'error', reason: 'token-bad', message: 'Zugriffstoken falsch' });
     assert.equal(r.session.getSnapshot().needsToken, true);
     assert.equal(r.session.getSnapshot().canReconnect, false, 'the form is the way to retry');
@@ -287,12 +274,7 @@ describe('a lab terminal session', () => {
   });
 
   test('dispose undoes everything: connection, terminal, size watcher, timers', async () => {
-    const r = rig();
-    const starting = r.session.start();
-    r.loaded();
-    await starting;
-    const t = r.transport();
-    t.status({ state: 'ready' });
+    const { r, t } = await readyRig();
     t.output('some output');
     r.session.dispose();
     assert.ok(t.closed);
