@@ -16,6 +16,11 @@ import { Progress, runStep } from './step.ts';
 
 const BUSYBOX = '/bin/busybox';
 const IMAGE_FILES = join(LAB_DIR, 'image');
+/**
+ * Included by every lesson's Makefile (for KDIR's default), so a copy of it
+ * sits beside the lessons' copies in the cache, where they are built.
+ */
+const LAB_MK = join(KERNEL_EXAMPLES_DIR, 'lab.mk');
 /** Unprivileged account in the guest, for lessons that show a permission check. */
 export const GUEST_USER = { name: 'learner', uid: 1000, gid: 1000 };
 
@@ -107,7 +112,7 @@ function imageEntry(target: ImageTarget): CacheEntry<ImageInfo> {
     .add('busybox', busyboxVersion())
     .addFile('recipe', fileURLToPath(import.meta.url));
   const lessonDirs = target.lessons.map((l) => join(KERNEL_EXAMPLES_DIR, l));
-  for (const f of [...sourceFiles(IMAGE_FILES), ...lessonDirs.flatMap(sourceFiles)]) {
+  for (const f of [...sourceFiles(IMAGE_FILES), LAB_MK, ...lessonDirs.flatMap(sourceFiles)]) {
     hash.add('file', relative(REPO_ROOT, f)).addFile('content', f);
   }
   return new CacheEntry<ImageInfo>(join(cacheRoot(), target.name), hash.digest());
@@ -171,6 +176,9 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     file('/etc/group', join(etc, 'group'), 0o644);
 
     const uapi = muslKernelHeaders(entry.path('uapi'));
+    // The lessons' Makefiles include ../lab.mk (../../lab.mk from original/).
+    mkdirSync(entry.path('lessons'), { recursive: true });
+    cpSync(LAB_MK, entry.path('lessons', 'lab.mk'));
     // Lessons build independently, and one lesson's make is mostly serial
     // (Kbuild's passes, modpost, the link): two at a time on two cores
     // halve the image step. Each keeps its own log; the image lists them in
