@@ -2,10 +2,10 @@
 // config fragments and patches, built once and cached by the hash of all of
 // that. Modules for the lessons are built against this tree.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative } from 'node:path';
-import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, cacheRoot } from '../paths.ts';
+import { dirname, join, relative } from 'node:path';
+import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, currentKernelTree, kernelCacheDir } from '../paths.ts';
 import { CacheEntry, InputHash, pruneSiblings } from './cache-entry.ts';
 import { withLock } from './lock.ts';
 import { Progress, runStep } from './step.ts';
@@ -114,7 +114,7 @@ function kernelInputs(): KernelInputs {
   const hash = new InputHash().add('package', `${SOURCE_PACKAGE} ${pkgVersion}`).add('recipe', JSON.stringify(RECIPE));
   for (const f of fragments) hash.add('fragment', relative(REPO_ROOT, f)).addFile('content', f);
   for (const p of patches) hash.add('patch', relative(REPO_ROOT, p)).addFile('content', p);
-  const entry = new CacheEntry<KernelInfo>(join(cacheRoot(), 'kernel'), hash.digest());
+  const entry = new CacheEntry<KernelInfo>(kernelCacheDir(), hash.digest());
   return { entry, pkgVersion, fragments, patches };
 }
 
@@ -135,7 +135,7 @@ function toLabKernel(entry: CacheEntry<KernelInfo>, info: KernelInfo, built: boo
 export async function buildKernel(): Promise<LabKernel> {
   const inputs = kernelInputs();
   const { entry } = inputs;
-  const current = join(entry.parent, 'current');
+  const current = currentKernelTree();
   return withLock(entry.lock, 'kernel', async () => {
     const cached = entry.verified();
     if (cached) {
@@ -143,11 +143,13 @@ export async function buildKernel(): Promise<LabKernel> {
       return toLabKernel(entry, cached.info, false);
     }
     const started = Date.now();
+    // Read before the prune below can delete the tree it names.
+    const estimate = previousCompiledCount(current) ?? COMPILED_ESTIMATE;
     // Deleting an old tree kept a finished build waiting on the disk for
     // about 20 s; started now, it overlaps the compile, which waits on the CPU.
     const pruned = pruneSiblings(entry.parent, entry.key, KEEP_KERNELS);
     try {
-      const info = await build(inputs);
+      const info = await build(inputs, estimate);
       entry.commit(info, [...RECIPE.outputs], (Date.now() - started) / 1000);
       CacheEntry.link(current, entry.path('linux'));
       return toLabKernel(entry, info, true);
@@ -157,7 +159,7 @@ export async function buildKernel(): Promise<LabKernel> {
   });
 }
 
-async function build({ entry, pkgVersion, fragments, patches }: KernelInputs): Promise<KernelInfo> {
+async function build({ entry, pkgVersion, fragments, patches }: KernelInputs, estimate: number): Promise<KernelInfo> {
   const progress = new Progress('kernel');
   console.log(`kernel: building Linux from ${SOURCE_PACKAGE} ${pkgVersion} into ${entry.dir}`);
   entry.reset();
@@ -177,7 +179,6 @@ async function build({ entry, pkgVersion, fragments, patches }: KernelInputs): P
   await runStep([...make, 'olddefconfig'], { cwd: tree, log });
   checkConfig(join(tree, '.config'), fragments);
 
-  const estimate = previousCompiledCount(entry.parent) ?? COMPILED_ESTIMATE;
   let compiled = 0;
   await runStep([...make, `-j${cpus().length + 1}`, ...RECIPE.targets], {
     cwd: tree,
@@ -222,12 +223,21 @@ function checkConfig(config: string, fragments: string[]): void {
   }
 }
 
-function previousCompiledCount(parent: string): number | undefined {
+/**
+ * How many files the build that `current` links to compiled, from its
+ * manifest; undefined if there is no such build. `current` links to
+ * <entry>/linux, so the manifest is in the folder above the link's target,
+ * not above the link: join(current, '..') is normalised to the cache folder
+ * itself, which has no manifest, so the link must be resolved first.
+ */
+export function previousCompiledCount(current: string): number | undefined {
   try {
-    const manifest = JSON.parse(readFileSync(join(parent, 'current', '..', 'manifest.json'), 'utf8')) as {
+    const entryDir = dirname(realpathSync(current));
+    const manifest = JSON.parse(readFileSync(join(entryDir, 'manifest.json'), 'utf8')) as {
       info?: KernelInfo;
     };
-    return manifest.info?.compiled || undefined;
+    const compiled = manifest.info?.compiled;
+    return typeof compiled === 'number' && compiled > 0 ? compiled : undefined;
   } catch {
     return undefined;
   }
