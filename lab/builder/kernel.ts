@@ -1,16 +1,17 @@
-// The lab kernel: Debian's linux-source-6.1 tarball, `make tinyconfig`, our
-// config fragments and patches, built once and cached by the hash of all of
-// that. Modules for the lessons are built against this tree.
+// The lab kernel: the tarball of Debian's linux-source package
+// (KERNEL_SOURCE_PACKAGE), `make tinyconfig`, our config fragments and
+// patches, built once and cached by the hash of all of that. Modules for the
+// lessons are built against this tree.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, currentKernelTree, kernelCacheDir } from '../paths.ts';
+import { KERNEL_SOURCE_PACKAGE as SOURCE_PACKAGE } from '../setup/host-packages.ts';
 import { CacheEntry, InputHash, pruneSiblings } from './cache-entry.ts';
 import { withLock } from './lock.ts';
 import { Progress, runStep } from './step.ts';
 
-export const SOURCE_PACKAGE = 'linux-source-6.1';
 const SOURCE_TARBALL = `/usr/src/${SOURCE_PACKAGE}.tar.xz`;
 const FRAGMENT = join(LAB_DIR, 'kernel.config');
 /**
@@ -20,12 +21,16 @@ const FRAGMENT = join(LAB_DIR, 'kernel.config');
 const LAB_PATCHES_DIR = join(LAB_DIR, 'kernel-patches');
 
 /**
- * How the kernel is built, as data: its hash is part of the cache key, so
- * changing any of it rebuilds the kernel, while editing the code around it
- * (messages, progress) does not.
+ * How the kernel is built, as data (the policy is in cache-entry.ts): the
+ * build below reads its settings from here, and all of it is part of the
+ * cache key, so changing a value rebuilds the kernel while editing the code
+ * around it (messages, progress) does not. Bump `revision` when a change to
+ * that code changes what it builds.
  */
 const RECIPE = {
+  revision: 1,
   arch: 'x86_64',
+  patch: ['patch', '-p1', '--forward', '--batch'],
   baseConfig: 'tinyconfig',
   targets: ['vmlinux', 'bzImage', 'modules'],
   // QEMU boots the ELF vmlinux through its PVH entry; without symbols it
@@ -118,6 +123,11 @@ function kernelInputs(): KernelInputs {
   return { entry, pkgVersion, fragments, patches };
 }
 
+/** The lab kernel's cache key, from the installed source package, the recipe and every input file. */
+export function kernelKey(): string {
+  return kernelInputs().entry.key;
+}
+
 function toLabKernel(entry: CacheEntry<KernelInfo>, info: KernelInfo, built: boolean): LabKernel {
   const tree = entry.path('linux');
   return {
@@ -170,7 +180,7 @@ async function build({ entry, pkgVersion, fragments, patches }: KernelInputs, es
   await runStep(['tar', '-xf', SOURCE_TARBALL, '-C', tree, '--strip-components=1'], { cwd: entry.dir, log });
   for (const p of patches) {
     progress.done(`applying ${relative(REPO_ROOT, p)}`);
-    await runStep(['patch', '-p1', '--forward', '--batch', '-i', p], { cwd: tree, log });
+    await runStep([...RECIPE.patch, '-i', p], { cwd: tree, log });
   }
   progress.done(`configuring: ${RECIPE.baseConfig} + ${fragments.map((f) => relative(REPO_ROOT, f)).join(' + ')}`);
   const make = ['make', `ARCH=${RECIPE.arch}`];
