@@ -14,3 +14,16 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), '.cache');
   return join(base, 'user-kernel-lab');
 }
+
+/** The lab kernel's cache entries (lab/builder/kernel.ts). */
+export function kernelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'kernel');
+}
+
+/**
+ * A link to the newest built lab kernel tree, and so the lessons' default
+ * KDIR: kernel/lab.mk spells the same rule for make.
+ */
+export function currentKernelTree(env: NodeJS.ProcessEnv = process.env): string {
+  return join(kernelCacheDir(env), 'current');
+}

@@ -3,6 +3,21 @@
 // the manifest lists still has the recorded size and SHA-256; anything else
 // (an interrupted build, a truncated file, a half-deleted tree) is wiped and
 // built again.
+//
+// What goes into a key, for every cached build (kernel.ts, image.ts):
+// - the versions of the Debian packages the build takes files from;
+// - the path and content of every repository file the build reads (patches,
+//   config fragments, the lessons' sources, lab/image/, kernel/lab.mk);
+// - the builder's RECIPE, a plain object that holds every setting the build
+//   uses (targets, flags, paths, the guest's layout), which the build code
+//   reads from there rather than spelling out again, hashed as JSON;
+// - in that RECIPE, a `revision` number, bumped by hand in the same commit
+//   as a change to the build code that changes what it makes.
+// The builder's source file itself is not hashed: a comment, a message or a
+// refactoring that builds the same thing does not throw away a kernel
+// (minutes) or an image. The price is the revision rule above; forgetting it
+// leaves an old build in use until some input changes.
+// test/lab/cache-keys.test.ts checks both halves on copies of the builders.
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import {

@@ -7,17 +7,74 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, cacheRoot } from '../paths.ts';
+import { BUSYBOX_PACKAGE } from '../setup/host-packages.ts';
 import { CacheEntry, InputHash, pruneSiblings } from './cache-entry.ts';
 import type { LabKernel } from './kernel.ts';
 import { withLock } from './lock.ts';
 import { Progress, runStep } from './step.ts';
 
-const BUSYBOX = '/bin/busybox';
 const IMAGE_FILES = join(LAB_DIR, 'image');
+/**
+ * Included by every lesson's Makefile (for KDIR's default), so a copy of it
+ * sits beside the lessons' copies in the cache, where they are built.
+ */
+const LAB_MK = join(KERNEL_EXAMPLES_DIR, 'lab.mk');
+
+/**
+ * How an image is built, as data (the policy is in cache-entry.ts): the
+ * build below reads its settings from here, and all of it is part of the
+ * cache key, so changing a value rebuilds the images while editing the code
+ * around it (comments, messages) does not. Bump `revision` when a change to
+ * that code changes what it builds.
+ */
+const RECIPE = {
+  revision: 1,
+  busybox: { path: '/bin/busybox', package: BUSYBOX_PACKAGE },
+  dirs: ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/proc', '/sys', '/dev', '/tmp', '/etc', '/root', '/lab'],
+  console: 'nod /dev/console 0600 0 0 c 5 1',
+  /** Files of lab/image/ copied as they are: guest path, name, mode. */
+  imageFiles: [
+    ['/init', 'init', 0o755],
+    ['/etc/profile', 'profile', 0o644],
+    ['/etc/fstab', 'fstab', 0o644],
+  ],
+  /** Where lab/image/sigdfl.c, compiled, goes. */
+  sigdfl: '/sbin/sigdfl',
+  guestUser: { name: 'learner', uid: 1000, gid: 1000 },
+  /**
+   * User programs are built with musl: a static glibc binary is about
+   * 770 KB, a static musl one about 40 KB, and the image's size is boot
+   * time and memory for every VM.
+   */
+  userCC: 'musl-gcc',
+  sigdflFlags: ['-O2', '-Wall', '-Wextra', '-Werror', '-static', '-s'],
+  /**
+   * musl's compiler driver sees only musl's headers; user programs also need
+   * the kernel's UAPI headers. Debian's linux-libc-dev has them for this
+   * kernel series: just these three folders.
+   */
+  uapiHeaders: [
+    ['linux', '/usr/include/linux'],
+    ['asm', '/usr/include/x86_64-linux-gnu/asm'],
+    ['asm-generic', '/usr/include/asm-generic'],
+  ],
+  /**
+   * A kernel built with CONFIG_DEBUG_INFO (Debian's) builds modules with
+   * DWARF: 300-570 KB each, about 95% of it debug info that the guest never
+   * reads and TCG would copy at every boot.
+   */
+  stripModules: ['strip', '--strip-debug'],
+  /**
+   * The same for the programs' symbol tables: nothing in the guest reads
+   * them (a fifth of each binary: netlink's 47936 bytes became 38544).
+   */
+  stripPrograms: ['strip'],
+  guestLessons: '/lab',
+} as const;
+
 /** Unprivileged account in the guest, for lessons that show a permission check. */
-export const GUEST_USER = { name: 'learner', uid: 1000, gid: 1000 };
+export const GUEST_USER = RECIPE.guestUser;
 
 export interface ImageInfo {
   kernelKey: string;
@@ -98,19 +155,27 @@ function isSource(name: string): boolean {
 }
 
 function busyboxVersion(): string {
-  return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'busybox-static'], { encoding: 'utf8' }).trim();
+  return execFileSync('dpkg-query', ['-W', '-f=${Version}', RECIPE.busybox.package], { encoding: 'utf8' }).trim();
 }
 
 function imageEntry(target: ImageTarget): CacheEntry<ImageInfo> {
+  return new CacheEntry<ImageInfo>(join(cacheRoot(), target.name), imageKey(target));
+}
+
+/**
+ * The image's cache key: the kernel, busybox's version, the recipe, and the
+ * path and content of every file that goes into the image or its build.
+ */
+export function imageKey(target: ImageTarget): string {
   const hash = new InputHash()
     .add('kernel', target.kernelKey)
     .add('busybox', busyboxVersion())
-    .addFile('recipe', fileURLToPath(import.meta.url));
+    .add('recipe', JSON.stringify(RECIPE));
   const lessonDirs = target.lessons.map((l) => join(KERNEL_EXAMPLES_DIR, l));
-  for (const f of [...sourceFiles(IMAGE_FILES), ...lessonDirs.flatMap(sourceFiles)]) {
+  for (const f of [...sourceFiles(IMAGE_FILES), LAB_MK, ...lessonDirs.flatMap(sourceFiles)]) {
     hash.add('file', relative(REPO_ROOT, f)).addFile('content', f);
   }
-  return new CacheEntry<ImageInfo>(join(cacheRoot(), target.name), hash.digest());
+  return hash.digest();
 }
 
 /** The lab image, for the lab kernel. */
@@ -142,35 +207,35 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
       list.push(`file ${guest} ${host} ${mode.toString(8)} 0 0`);
     };
 
-    for (const d of ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/proc', '/sys', '/dev', '/tmp', '/etc', '/root', '/lab']) {
-      dir(d);
-    }
-    list.push('nod /dev/console 0600 0 0 c 5 1');
-    file('/bin/busybox', BUSYBOX, 0o755);
-    for (const applet of execFileSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' }).split('\n')) {
-      if (!applet || applet === 'bin/busybox') continue;
+    for (const d of RECIPE.dirs) dir(d);
+    list.push(RECIPE.console);
+    const busybox = RECIPE.busybox.path;
+    file(busybox, busybox, 0o755);
+    for (const applet of execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n')) {
       const guest = `/${applet}`;
+      if (!applet || guest === busybox) continue;
       dir(guest.slice(0, guest.lastIndexOf('/')));
-      list.push(`slink ${guest} /bin/busybox 0777 0 0`);
+      list.push(`slink ${guest} ${busybox} 0777 0 0`);
     }
-    file('/init', join(IMAGE_FILES, 'init'), 0o755);
+    for (const [guest, name, mode] of RECIPE.imageFiles) file(guest, join(IMAGE_FILES, name), mode);
     const sigdfl = entry.path('sigdfl');
-    await runStep(['musl-gcc', '-O2', '-Wall', '-Wextra', '-Werror', '-static', '-s', '-o', sigdfl, join(IMAGE_FILES, 'sigdfl.c')], {
+    await runStep([RECIPE.userCC, ...RECIPE.sigdflFlags, '-o', sigdfl, join(IMAGE_FILES, 'sigdfl.c')], {
       cwd: entry.dir,
       log,
     });
-    file('/sbin/sigdfl', sigdfl, 0o755);
-    file('/etc/profile', join(IMAGE_FILES, 'profile'), 0o644);
-    file('/etc/fstab', join(IMAGE_FILES, 'fstab'), 0o644);
+    file(RECIPE.sigdfl, sigdfl, 0o755);
     const etc = entry.path('etc');
     execFileSync('mkdir', ['-p', etc]);
-    const { name, uid, gid } = GUEST_USER;
+    const { name, uid, gid } = RECIPE.guestUser;
     writeFileSync(join(etc, 'passwd'), `root:x:0:0:root:/root:/bin/sh\n${name}:x:${uid}:${gid}:${name}:/tmp:/bin/sh\n`);
     writeFileSync(join(etc, 'group'), `root:x:0:\n${name}:x:${gid}:\n`);
     file('/etc/passwd', join(etc, 'passwd'), 0o644);
     file('/etc/group', join(etc, 'group'), 0o644);
 
     const uapi = muslKernelHeaders(entry.path('uapi'));
+    // The lessons' Makefiles include ../lab.mk (../../lab.mk from original/).
+    mkdirSync(entry.path('lessons'), { recursive: true });
+    cpSync(LAB_MK, entry.path('lessons', 'lab.mk'));
     // Lessons build independently, and one lesson's make is mostly serial
     // (Kbuild's passes, modpost, the link): two at a time on two cores
     // halve the image step. Each keeps its own log; the image lists them in
@@ -182,30 +247,23 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
       cpSync(join(KERNEL_EXAMPLES_DIR, lesson), work, { recursive: true, filter: (src) => !isBuildOutput(src) });
       for (const sub of [work, join(work, 'original')]) {
         if (!existsSync(join(sub, 'Makefile'))) continue;
-        // User programs first, with musl: a static glibc binary is about
-        // 770 KB, a static musl one about 40 KB, and the image's size is
-        // boot time and memory for every VM. The modules' make below then
-        // finds user_program up to date and builds only the modules.
+        // User programs first, with the recipe's compiler; the modules' make
+        // below then finds user_program up to date and builds only the modules.
         if (existsSync(join(sub, 'user_program.c'))) {
-          await runStep(['make', `KDIR=${kdir}`, `CC=musl-gcc -isystem ${uapi}`, 'user_program'], { cwd: sub, log: lessonLog });
+          await runStep(['make', `KDIR=${kdir}`, `CC=${RECIPE.userCC} -isystem ${uapi}`, 'user_program'], { cwd: sub, log: lessonLog });
         }
         await runStep(['make', `-j${cpus().length}`, `KDIR=${kdir}`], { cwd: sub, log: lessonLog });
-        // A kernel built with CONFIG_DEBUG_INFO (Debian's) builds modules
-        // with DWARF: 300-570 KB each, about 95% of it debug info that the
-        // guest never reads and TCG would copy at every boot.
         const modules = readdirSync(sub).filter((f) => f.endsWith('.ko'));
-        if (modules.length > 0) await runStep(['strip', '--strip-debug', ...modules], { cwd: sub, log: lessonLog });
-        // The same for the programs' symbol tables: nothing in the guest reads
-        // them (a fifth of each binary: netlink's 47936 bytes became 38544).
-        if (existsSync(join(sub, 'user_program'))) await runStep(['strip', 'user_program'], { cwd: sub, log: lessonLog });
+        if (modules.length > 0) await runStep([...RECIPE.stripModules, ...modules], { cwd: sub, log: lessonLog });
+        if (existsSync(join(sub, 'user_program'))) await runStep([...RECIPE.stripPrograms, 'user_program'], { cwd: sub, log: lessonLog });
       }
-      return artifacts(work).map((host) => `/lab/${lesson}/${relative(work, host)}`);
+      return artifacts(work).map((host) => `${RECIPE.guestLessons}/${lesson}/${relative(work, host)}`);
     };
     const built = await inParallel(lessons, cpus().length, buildLesson);
     for (const [i, lesson] of lessons.entries()) {
       const work = entry.path('lessons', lesson);
       for (const guest of built[i] ?? []) {
-        const host = join(work, relative(`/lab/${lesson}`, guest));
+        const host = join(work, relative(`${RECIPE.guestLessons}/${lesson}`, guest));
         const mode = statSync(host).mode & 0o777;
         file(guest, host, mode & 0o111 ? 0o755 : 0o644);
       }
@@ -237,20 +295,10 @@ async function inParallel<T, R>(items: readonly T[], limit: number, f: (item: T)
   return results;
 }
 
-/**
- * musl's compiler driver sees only musl's headers; user programs also need
- * the kernel's UAPI headers (linux/, asm/, asm-generic/). Debian's
- * linux-libc-dev has them for this kernel series; link just those three.
- */
+/** A folder of links to the recipe's UAPI headers, for the user programs' compiler. */
 function muslKernelHeaders(dir: string): string {
   mkdirSync(dir, { recursive: true });
-  for (const [name, target] of [
-    ['linux', '/usr/include/linux'],
-    ['asm', '/usr/include/x86_64-linux-gnu/asm'],
-    ['asm-generic', '/usr/include/asm-generic'],
-  ] as const) {
-    symlinkSync(target, join(dir, name));
-  }
+  for (const [name, target] of RECIPE.uapiHeaders) symlinkSync(target, join(dir, name));
   return dir;
 }
 

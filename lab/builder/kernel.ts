@@ -1,16 +1,17 @@
-// The lab kernel: Debian's linux-source-6.1 tarball, `make tinyconfig`, our
-// config fragments and patches, built once and cached by the hash of all of
-// that. Modules for the lessons are built against this tree.
+// The lab kernel: the tarball of Debian's linux-source package
+// (KERNEL_SOURCE_PACKAGE), `make tinyconfig`, our config fragments and
+// patches, built once and cached by the hash of all of that. Modules for the
+// lessons are built against this tree.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, relative } from 'node:path';
-import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, cacheRoot } from '../paths.ts';
+import { dirname, join, relative } from 'node:path';
+import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, currentKernelTree, kernelCacheDir } from '../paths.ts';
+import { KERNEL_SOURCE_PACKAGE as SOURCE_PACKAGE } from '../setup/host-packages.ts';
 import { CacheEntry, InputHash, pruneSiblings } from './cache-entry.ts';
 import { withLock } from './lock.ts';
 import { Progress, runStep } from './step.ts';
 
-export const SOURCE_PACKAGE = 'linux-source-6.1';
 const SOURCE_TARBALL = `/usr/src/${SOURCE_PACKAGE}.tar.xz`;
 const FRAGMENT = join(LAB_DIR, 'kernel.config');
 /**
@@ -20,12 +21,16 @@ const FRAGMENT = join(LAB_DIR, 'kernel.config');
 const LAB_PATCHES_DIR = join(LAB_DIR, 'kernel-patches');
 
 /**
- * How the kernel is built, as data: its hash is part of the cache key, so
- * changing any of it rebuilds the kernel, while editing the code around it
- * (messages, progress) does not.
+ * How the kernel is built, as data (the policy is in cache-entry.ts): the
+ * build below reads its settings from here, and all of it is part of the
+ * cache key, so changing a value rebuilds the kernel while editing the code
+ * around it (messages, progress) does not. Bump `revision` when a change to
+ * that code changes what it builds.
  */
 const RECIPE = {
+  revision: 1,
   arch: 'x86_64',
+  patch: ['patch', '-p1', '--forward', '--batch'],
   baseConfig: 'tinyconfig',
   targets: ['vmlinux', 'bzImage', 'modules'],
   // QEMU boots the ELF vmlinux through its PVH entry; without symbols it
@@ -114,8 +119,13 @@ function kernelInputs(): KernelInputs {
   const hash = new InputHash().add('package', `${SOURCE_PACKAGE} ${pkgVersion}`).add('recipe', JSON.stringify(RECIPE));
   for (const f of fragments) hash.add('fragment', relative(REPO_ROOT, f)).addFile('content', f);
   for (const p of patches) hash.add('patch', relative(REPO_ROOT, p)).addFile('content', p);
-  const entry = new CacheEntry<KernelInfo>(join(cacheRoot(), 'kernel'), hash.digest());
+  const entry = new CacheEntry<KernelInfo>(kernelCacheDir(), hash.digest());
   return { entry, pkgVersion, fragments, patches };
+}
+
+/** The lab kernel's cache key, from the installed source package, the recipe and every input file. */
+export function kernelKey(): string {
+  return kernelInputs().entry.key;
 }
 
 function toLabKernel(entry: CacheEntry<KernelInfo>, info: KernelInfo, built: boolean): LabKernel {
@@ -135,7 +145,7 @@ function toLabKernel(entry: CacheEntry<KernelInfo>, info: KernelInfo, built: boo
 export async function buildKernel(): Promise<LabKernel> {
   const inputs = kernelInputs();
   const { entry } = inputs;
-  const current = join(entry.parent, 'current');
+  const current = currentKernelTree();
   return withLock(entry.lock, 'kernel', async () => {
     const cached = entry.verified();
     if (cached) {
@@ -143,11 +153,13 @@ export async function buildKernel(): Promise<LabKernel> {
       return toLabKernel(entry, cached.info, false);
     }
     const started = Date.now();
+    // Read before the prune below can delete the tree it names.
+    const estimate = previousCompiledCount(current) ?? COMPILED_ESTIMATE;
     // Deleting an old tree kept a finished build waiting on the disk for
     // about 20 s; started now, it overlaps the compile, which waits on the CPU.
     const pruned = pruneSiblings(entry.parent, entry.key, KEEP_KERNELS);
     try {
-      const info = await build(inputs);
+      const info = await build(inputs, estimate);
       entry.commit(info, [...RECIPE.outputs], (Date.now() - started) / 1000);
       CacheEntry.link(current, entry.path('linux'));
       return toLabKernel(entry, info, true);
@@ -157,7 +169,7 @@ export async function buildKernel(): Promise<LabKernel> {
   });
 }
 
-async function build({ entry, pkgVersion, fragments, patches }: KernelInputs): Promise<KernelInfo> {
+async function build({ entry, pkgVersion, fragments, patches }: KernelInputs, estimate: number): Promise<KernelInfo> {
   const progress = new Progress('kernel');
   console.log(`kernel: building Linux from ${SOURCE_PACKAGE} ${pkgVersion} into ${entry.dir}`);
   entry.reset();
@@ -168,7 +180,7 @@ async function build({ entry, pkgVersion, fragments, patches }: KernelInputs): P
   await runStep(['tar', '-xf', SOURCE_TARBALL, '-C', tree, '--strip-components=1'], { cwd: entry.dir, log });
   for (const p of patches) {
     progress.done(`applying ${relative(REPO_ROOT, p)}`);
-    await runStep(['patch', '-p1', '--forward', '--batch', '-i', p], { cwd: tree, log });
+    await runStep([...RECIPE.patch, '-i', p], { cwd: tree, log });
   }
   progress.done(`configuring: ${RECIPE.baseConfig} + ${fragments.map((f) => relative(REPO_ROOT, f)).join(' + ')}`);
   const make = ['make', `ARCH=${RECIPE.arch}`];
@@ -177,7 +189,6 @@ async function build({ entry, pkgVersion, fragments, patches }: KernelInputs): P
   await runStep([...make, 'olddefconfig'], { cwd: tree, log });
   checkConfig(join(tree, '.config'), fragments);
 
-  const estimate = previousCompiledCount(entry.parent) ?? COMPILED_ESTIMATE;
   let compiled = 0;
   await runStep([...make, `-j${cpus().length + 1}`, ...RECIPE.targets], {
     cwd: tree,
@@ -222,12 +233,21 @@ function checkConfig(config: string, fragments: string[]): void {
   }
 }
 
-function previousCompiledCount(parent: string): number | undefined {
+/**
+ * How many files the build that `current` links to compiled, from its
+ * manifest; undefined if there is no such build. `current` links to
+ * <entry>/linux, so the manifest is in the folder above the link's target,
+ * not above the link: join(current, '..') is normalised to the cache folder
+ * itself, which has no manifest, so the link must be resolved first.
+ */
+export function previousCompiledCount(current: string): number | undefined {
   try {
-    const manifest = JSON.parse(readFileSync(join(parent, 'current', '..', 'manifest.json'), 'utf8')) as {
+    const entryDir = dirname(realpathSync(current));
+    const manifest = JSON.parse(readFileSync(join(entryDir, 'manifest.json'), 'utf8')) as {
       info?: KernelInfo;
     };
-    return manifest.info?.compiled || undefined;
+    const compiled = manifest.info?.compiled;
+    return typeof compiled === 'number' && compiled > 0 ? compiled : undefined;
   } catch {
     return undefined;
   }

@@ -1,6 +1,6 @@
 // Everything a lab VM needs, built or taken from the cache: host packages,
 // then the kernel, then the image that depends on it.
-import { ensureHostPackages } from '../setup/host-packages.ts';
+import { KERNEL_SOURCE_PACKAGE, ensureHostPackages } from '../setup/host-packages.ts';
 import { buildImage, type LabImage } from './image.ts';
 import { buildKernel, type LabKernel } from './kernel.ts';
 
@@ -18,7 +18,7 @@ export async function buildLab({ quiet = false } = {}): Promise<Lab> {
     const what = kernel.built || image.built ? 'built' : 'up to date, nothing rebuilt';
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
-      `lab: Linux ${kernel.info.release} from ${'linux-source-6.1'} ${kernel.info.packageVersion}, ` +
+      `lab: Linux ${kernel.info.release} from ${KERNEL_SOURCE_PACKAGE} ${kernel.info.packageVersion}, ` +
         `lessons: ${image.info.lessons.join(' ') || '(none)'} — ${what} in ${secs} s`,
     );
   }

@@ -8,10 +8,15 @@ export interface HostPackage {
   why: string;
 }
 
+/** The lab kernel's source, named here once (lab/builder/kernel.ts builds it). */
+export const KERNEL_SOURCE_PACKAGE = 'linux-source-6.1';
+/** The guest's userland (lab/builder/image.ts), whose version is part of the image's key. */
+export const BUSYBOX_PACKAGE = 'busybox-static';
+
 export const LAB_PACKAGES: readonly HostPackage[] = [
   { name: 'qemu-system-x86', why: 'runs the lab VM' },
-  { name: 'busybox-static', why: 'the guest userland' },
-  { name: 'linux-source-6.1', why: 'the lab kernel source' },
+  { name: BUSYBOX_PACKAGE, why: 'the guest userland' },
+  { name: KERNEL_SOURCE_PACKAGE, why: 'the lab kernel source' },
   { name: 'gcc', why: 'kernel, modules and user programs' },
   { name: 'make', why: 'kernel and module builds' },
   { name: 'libc6-dev', why: 'user programs built on the host, kernel UAPI headers' },

@@ -8,6 +8,7 @@ import { DEBIAN_KERNEL_PACKAGES, LAB_PACKAGES, ensureHostPackages, type HostPack
 
 export const TEST_PACKAGES: readonly HostPackage[] = [
   { name: 'chromium', why: 'end-to-end tests in a headless browser' },
+  { name: 'sparse', why: "tests: sparse over the lessons' modules, for the __user annotations (test/kernel/sparse.test.ts)" },
   ...DEBIAN_KERNEL_PACKAGES,
 ];
 

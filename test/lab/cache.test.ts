@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CacheEntry, InputHash, pruneSiblings } from '../../lab/builder/cache-entry.ts';
+import { previousCompiledCount } from '../../lab/builder/kernel.ts';
 import { withLock } from '../../lab/builder/lock.ts';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import { testLab } from '../helpers/lab.ts';
@@ -66,6 +67,42 @@ describe('cache entries', () => {
     assert.equal([keys[0], keys[1]].filter((k) => existsSync(join(parent, k!))).length, 1);
     assert.ok(!existsSync(join(parent, 'dddddddddddddddd')));
     assert.ok(existsSync(join(parent, 'eeeeeeeeeeeeeeee')));
+  });
+});
+
+describe("the kernel build's progress estimate", () => {
+  // kernel/current links to <entry>/linux; the count is in <entry>/manifest.json.
+  const kernelCache = (name: string, compiled: unknown): string => {
+    const parent = join(scratch, name);
+    const entry = join(parent, '0123456789abcdef');
+    mkdirSync(join(entry, 'linux'), { recursive: true });
+    writeFileSync(join(entry, 'manifest.json'), JSON.stringify({ key: '0123456789abcdef', info: { compiled } }));
+    return parent;
+  };
+
+  test('comes from the manifest of the build that `current` links to', () => {
+    const parent = kernelCache('estimate-abs', 1234);
+    symlinkSync(join(parent, '0123456789abcdef', 'linux'), join(parent, 'current'));
+    assert.equal(previousCompiledCount(join(parent, 'current')), 1234);
+  });
+
+  test('also through a relative link', () => {
+    const parent = kernelCache('estimate-rel', 987);
+    symlinkSync(join('0123456789abcdef', 'linux'), join(parent, 'current'));
+    assert.equal(previousCompiledCount(join(parent, 'current')), 987);
+  });
+
+  test('is undefined without a link, with a dangling one, or without a count', () => {
+    const none = kernelCache('estimate-none', 1234);
+    assert.equal(previousCompiledCount(join(none, 'current')), undefined);
+    const dangling = kernelCache('estimate-dangling', 1234);
+    symlinkSync(join(dangling, 'ffffffffffffffff', 'linux'), join(dangling, 'current'));
+    assert.equal(previousCompiledCount(join(dangling, 'current')), undefined);
+    for (const [name, compiled] of [['estimate-zero', 0], ['estimate-string', '661']] as const) {
+      const parent = kernelCache(name, compiled);
+      symlinkSync(join(parent, '0123456789abcdef', 'linux'), join(parent, 'current'));
+      assert.equal(previousCompiledCount(join(parent, 'current')), undefined, name);
+    }
   });
 });
 
