@@ -34,7 +34,7 @@ export interface LabServerOptions {
   siteRoot: string;
   /** kvm is an opt-in, probed once at start: TCG (the default) when it does not boot in time. */
   accel?: Accel;
-  /** Run QEMU as nobody:nogroup; the default when the server runs as root. */
+  /** Run each QEMU as a user and group of its own (lab/vm/unprivileged.ts); the default when the server runs as root. */
   dropPrivileges?: boolean;
   log?: (message: string) => void;
 }

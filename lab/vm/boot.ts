@@ -35,7 +35,7 @@ export async function tryKvm(start: (bootTimeoutMs: number) => LabVM, say: (mess
   }
 }
 
-export interface BootOptions extends Omit<LabVMOptions, 'kernel' | 'initrd' | 'accel' | 'acpi'> {
+export interface BootOptions extends Omit<LabVMOptions, 'kernel' | 'initrd' | 'accel' | 'acpi' | 'panicDevice'> {
   accel?: Accel;
   lesson?: string;
   /** Where to say that KVM was not used; console.error by default. */
@@ -69,6 +69,7 @@ export async function bootVM(target: BootTarget, opts: BootOptions = {}): Promis
       kernel: target.kernel,
       initrd: target.initrd,
       acpi: target.acpi,
+      panicDevice: target.panicDevice,
       bootTimeoutMs: bootTimeoutMs ?? opts.bootTimeoutMs ?? target.bootTimeoutMs,
     });
     opts.onStart?.(vm);
