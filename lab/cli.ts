@@ -1,5 +1,6 @@
 // npm run lab -- build | shell [--lesson NAME] | exec [--lesson NAME] -- CMD...
-// (and `npm start`, which builds what is missing and opens a shell).
+// With no command it prints the usage. (`npm start` is the server,
+// lab/server/main.ts, not this file.)
 import { parseArgs } from 'node:util';
 import { buildLab, type Lab } from './builder/lab.ts';
 import { lessonNames } from './builder/image.ts';
@@ -42,8 +43,8 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const verb = positionals[0] ?? 'start';
-  if (values.help) {
+  const verb = positionals[0];
+  if (values.help || verb === undefined) {
     console.log(USAGE);
     return 0;
   }
@@ -57,7 +58,6 @@ async function main(argv: string[]): Promise<number> {
     case 'build':
       await buildLab();
       return 0;
-    case 'start':
     case 'shell': {
       const lab = await buildLab();
       if (!process.stdin.isTTY) {

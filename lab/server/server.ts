@@ -8,8 +8,9 @@ import type { Lab } from '../builder/lab.ts';
 import { handleConnection } from './connection.ts';
 import { siteHandler } from './http.ts';
 import type { Limits } from './limits.ts';
-import { KVM_PROBE_DEADLINE_MS } from '../vm/boot.ts';
-import { kvmAvailable, type Accel } from '../vm/qemu.ts';
+import { tryKvm } from '../vm/boot.ts';
+import type { LabVM } from '../vm/lab-vm.ts';
+import type { Accel } from '../vm/qemu.ts';
 import { QemuMachine, type MachineSpec } from './lab-machine.ts';
 import { readableVMFiles, UNPRIVILEGED } from '../vm/unprivileged.ts';
 import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts';
@@ -32,7 +33,7 @@ export interface LabServerOptions {
   siteRoot: string;
   /** kvm is an opt-in, probed once at start: TCG (the default) when it does not boot in time. */
   accel?: Accel;
-  /** Run QEMU as nobody:nogroup; the default when the server runs as root. */
+  /** Run each QEMU as a user and group of its own (lab/vm/unprivileged.ts); the default when the server runs as root. */
   dropPrivileges?: boolean;
   log?: (message: string) => void;
 }
@@ -50,31 +51,17 @@ function reject(socket: Duplex, status: number, text: string): void {
 }
 
 /*
- * One KVM boot with a short deadline, exactly as the pool will start its
- * VMs (same user, same files): nested KVM hangs on some hosts, and QEMU run
- * as nobody may not be allowed to open /dev/kvm. Either way the server
- * says why and runs every VM under TCG.
+ * One KVM boot, exactly as the pool will start its VMs (same user, same
+ * files), through the same probe as the CLI (lab/vm/boot.ts): either the
+ * server says KVM works, or it says why every VM runs under TCG.
  */
 async function probeKvm(spec: MachineSpec, log: (m: string) => void): Promise<Accel> {
-  if (!kvmAvailable()) {
-    log('lab server: KVM requested but /dev/kvm is not usable; using TCG');
-    return 'tcg';
-  }
-  const probe = new QemuMachine({ ...spec, accel: 'kvm', bootTimeoutMs: KVM_PROBE_DEADLINE_MS });
-  try {
-    await probe.ready;
-    await probe.vm.stop();
-    log('lab server: KVM works; every VM uses it');
-    return 'kvm';
-  } catch {
-    const exit = await probe.vm.stop();
-    log(
-      exit.reason === 'boot-timeout'
-        ? `lab server: the KVM probe boot missed its ${KVM_PROBE_DEADLINE_MS / 1000} s deadline (nested KVM hangs on some hosts); using TCG`
-        : `lab server: the KVM probe VM failed (${exit.tail.trim().split('\n').pop() ?? exit.reason}); using TCG`,
-    );
-    return 'tcg';
-  }
+  const start = (bootTimeoutMs: number): LabVM => new QemuMachine({ ...spec, accel: 'kvm', bootTimeoutMs }).vm;
+  const vm = await tryKvm(start, (m) => log(`lab server: ${m}`));
+  if (!vm) return 'tcg';
+  await vm.stop();
+  log('lab server: KVM works; every VM uses it');
+  return 'kvm';
 }
 
 export async function startLabServer(opts: LabServerOptions): Promise<LabServer> {

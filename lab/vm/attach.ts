@@ -5,10 +5,16 @@ import type { LabVM, VMExit } from './lab-vm.ts';
 
 export const LEAVE_KEY = '\x1d';
 export const LEAVE_KEY_NAME = 'Ctrl-]';
+/** Input waiting for the VM above which stdin is no longer read. */
+const MAX_PENDING = 1024 * 1024;
 
 export async function attachTerminal(vm: LabVM): Promise<VMExit> {
   const { stdin, stdout } = process;
   const onData = (d: string): void => void stdout.write(d);
+  // stdin is read as long as the VM keeps up, so that Ctrl-] is seen while
+  // the guest ignores its input; only a paste of more than MAX_PENDING into
+  // a guest that does not read waits in stdin until the guest reads.
+  let held = false;
   const onKey = (buf: Buffer): void => {
     const s = buf.toString('utf8');
     const i = s.indexOf(LEAVE_KEY);
@@ -17,7 +23,16 @@ export async function attachTerminal(vm: LabVM): Promise<VMExit> {
       void vm.stop();
       return;
     }
-    vm.write(s);
+    vm.write(s, () => {
+      if (held && vm.pendingInput <= MAX_PENDING) {
+        held = false;
+        stdin.resume();
+      }
+    });
+    if (vm.pendingInput > MAX_PENDING) {
+      held = true;
+      stdin.pause();
+    }
   };
   const onResize = (): void => vm.resize(stdout.columns, stdout.rows);
 

@@ -8,7 +8,34 @@ import { labTarget, type BootTarget } from './target.ts';
 
 export const KVM_PROBE_DEADLINE_MS = 5_000;
 
-export interface BootOptions extends Omit<LabVMOptions, 'kernel' | 'initrd' | 'accel' | 'acpi'> {
+/**
+ * One boot under KVM with a short deadline: nested KVM hangs on some hosts,
+ * and /dev/kvm may not open, for us or for the user QEMU runs as. Returns
+ * the VM if it came up; otherwise stops it, tells `say` why TCG it is, and
+ * returns undefined. The CLI (bootVM) and the server (its probe at start)
+ * both go through here, so they say the same, each with its own prefix.
+ */
+export async function tryKvm(start: (bootTimeoutMs: number) => LabVM, say: (message: string) => void): Promise<LabVM | undefined> {
+  if (!kvmAvailable()) {
+    say('KVM requested but /dev/kvm is not usable; using TCG');
+    return undefined;
+  }
+  const vm = start(KVM_PROBE_DEADLINE_MS);
+  try {
+    await vm.ready;
+    return vm;
+  } catch {
+    const exit = await vm.stop();
+    say(
+      exit.reason === 'boot-timeout'
+        ? `the KVM boot missed its ${KVM_PROBE_DEADLINE_MS / 1000} s deadline (nested KVM hangs on some hosts); using TCG`
+        : `the KVM VM failed to start (${exit.tail.trim().split('\n').pop() || exit.reason}); using TCG`,
+    );
+    return undefined;
+  }
+}
+
+export interface BootOptions extends Omit<LabVMOptions, 'kernel' | 'initrd' | 'accel' | 'acpi' | 'panicDevice'> {
   accel?: Accel;
   lesson?: string;
   /** Where to say that KVM was not used; console.error by default. */
@@ -42,6 +69,7 @@ export async function bootVM(target: BootTarget, opts: BootOptions = {}): Promis
       kernel: target.kernel,
       initrd: target.initrd,
       acpi: target.acpi,
+      panicDevice: target.panicDevice,
       bootTimeoutMs: bootTimeoutMs ?? opts.bootTimeoutMs ?? target.bootTimeoutMs,
     });
     opts.onStart?.(vm);
@@ -49,22 +77,8 @@ export async function bootVM(target: BootTarget, opts: BootOptions = {}): Promis
   };
 
   if (opts.accel === 'kvm') {
-    if (!kvmAvailable()) {
-      warn('lab: KVM requested but /dev/kvm is not usable; using TCG');
-    } else {
-      const vm = start('kvm', KVM_PROBE_DEADLINE_MS);
-      try {
-        await vm.ready;
-        return vm;
-      } catch {
-        const exit = await vm.stop();
-        warn(
-          exit.reason === 'boot-timeout'
-            ? `lab: the KVM boot missed its ${KVM_PROBE_DEADLINE_MS / 1000} s deadline (nested KVM hangs on some hosts); using TCG`
-            : `lab: the KVM VM failed to start (${exit.tail.split('\n').pop() ?? exit.reason}); using TCG`,
-        );
-      }
-    }
+    const vm = await tryKvm((bootTimeoutMs) => start('kvm', bootTimeoutMs), (m) => warn(`lab: ${m}`));
+    if (vm) return vm;
   }
   const vm = start('tcg');
   await vm.ready;

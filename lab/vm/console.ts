@@ -1,17 +1,35 @@
-// Reading the guest's serial console: when the shell is ready, when the
-// kernel panicked, and where a scripted command's output starts and ends.
+// Reading the guest's serial console: when the shell is ready, what a panic
+// said, and where a scripted command's output starts and ends.
 // Pure string handling, so it is unit-tested without a VM.
 
 /** The lab shell's prompt (PS1 in lab/image/profile), at the very end of the output. */
 export const PROMPT_AT_END = /lab:[^\r\n]*[#$] (?:\x1b\[6n)?$/;
+const PANIC_LINES = /Kernel panic - not syncing: ([^\r\n]*)/g;
+
 /**
- * The first line of every x86 kernel panic; the rest of the line says why.
- * Only a whole line counts: output arrives in chunks, and a chunk may end in
- * the middle of the reason.
+ * The reason on the console's last panic line ("Kernel panic - not
+ * syncing: REASON", the first line of every x86 kernel panic), for display.
+ * Only ever read after QEMU exited (LabVM decides whether the kernel
+ * panicked from QEMU's exit, not from this text, which any program in the
+ * guest can print), so a line cut short by the exit still counts.
  */
-export const PANIC_LINE = /Kernel panic - not syncing: ([^\r\n]*)\r*\n/;
-/** For a console that ended in the middle of the panic line. */
-export const PANIC_LINE_CUT = /Kernel panic - not syncing: ([^\r\n]*)$/;
+export function lastPanicReason(text: string): string | undefined {
+  let reason: string | undefined;
+  for (const m of text.matchAll(PANIC_LINES)) reason = m[1]?.trim();
+  return reason;
+}
+
+/**
+ * Whether the console's last panic line came after its last prompt. For a
+ * kernel that cannot report a panic to QEMU (see LabVM's `panicDevice`), a
+ * panic looks like a reboot, so only the text can tell.
+ */
+export function panicAfterLastPrompt(text: string): boolean {
+  const panic = text.lastIndexOf('Kernel panic - not syncing: ');
+  if (panic < 0) return false;
+  const prompts = [...text.matchAll(/lab:[^\r\n]*[#$] /g)];
+  return (prompts.at(-1)?.index ?? -1) < panic;
+}
 
 /** Keeps the last `limit` characters of the console: enough to show a panic, bounded for a long session. */
 export class ConsoleTail {

@@ -4,15 +4,15 @@
 // scripted command; it knows nothing about browsers or the CLI.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as pty from 'node-pty';
-import { CommandFrame, ConsoleTail, PANIC_LINE, PANIC_LINE_CUT, PROMPT_AT_END } from './console.ts';
+import { CommandFrame, ConsoleTail, PROMPT_AT_END, lastPanicReason, panicAfterLastPrompt } from './console.ts';
+import { FdWriter } from './fd-writer.ts';
 import { GuestConsole } from './guest-console.ts';
-import { EXTRA_CONSOLE_TTY, findQemu, qemuArgs, type Accel } from './qemu.ts';
-import { unprivilegedCommand, type RunAs } from './unprivileged.ts';
+import { ptyMasterFd } from './pty-fd.ts';
+import { findQemu, qemuArgs, QEMU_PANIC_STATUS, type Accel } from './qemu.ts';
+import { qemuCommand, qemuUid, VMFolder, type RunAs } from './unprivileged.ts';
 import type { VMExitReason, VMState } from '../protocol.ts';
 
 export interface LabVMOptions {
@@ -21,6 +21,12 @@ export interface LabVMOptions {
   accel?: Accel;
   /** false for a kernel with ACPI (see machineArg in qemu.ts); unset for the lab kernel. */
   acpi?: boolean;
+  /**
+   * The kernel reports a panic to QEMU through the pvpanic device, as the
+   * lab kernel does (lab/kernel-patches/0002-*). false for any other kernel
+   * (Debian's): see `reason` in VMExit for what such a VM reports.
+   */
+  panicDevice?: boolean;
   memoryMiB?: number;
   cols?: number;
   rows?: number;
@@ -29,19 +35,28 @@ export interface LabVMOptions {
   append?: string[];
   /** How long to wait for the first prompt before calling the boot failed. */
   bootTimeoutMs?: number;
-  /** More consoles into the VM besides the main one (0 or 1): ttyS3. */
+  /** More consoles into the VM besides the main one (0 or 1). */
   extraConsoles?: number;
   /**
-   * Run QEMU as this unprivileged user and group (unprivileged.ts), for a
-   * server running as root. The kernel and initrd must be readable by them.
+   * Run QEMU as a user of its own (unprivileged.ts), for a server running
+   * as root. The kernel and initrd must be readable by any user.
    */
   runAs?: RunAs;
 }
 
-
 export interface VMExit {
+  /**
+   * How the VM ended. 'panic' only when QEMU says so: the lab kernel
+   * reports its panic through the pvpanic device and QEMU then exits with
+   * status 1, which no program in the guest can cause, whatever it prints.
+   * A kernel without that (`panicDevice: false`, Debian's) reboots on a
+   * panic (panic=-1), which -no-reboot turns into QEMU's exit 0, as for a
+   * poweroff: such a VM is reported as panicked when the console's last
+   * panic line comes after its last prompt; so a program there that prints
+   * that line and powers off is reported as a panic too.
+   */
   reason: VMExitReason;
-  /** The panic message (the text after "Kernel panic - not syncing:"). */
+  /** The panic message (the text after "Kernel panic - not syncing:"), when it reached the console. */
   panic?: string;
   /** The console's last lines, to show what happened. */
   tail: string;
@@ -52,7 +67,7 @@ export class LabError extends Error {}
 
 export class KernelPanicError extends LabError {
   constructor(readonly exit: VMExit) {
-    super(`kernel panic: ${exit.panic}\n--- console tail ---\n${exit.tail}`);
+    super(`kernel panic: ${exit.panic ?? '(no panic message reached the console)'}\n--- console tail ---\n${exit.tail}`);
   }
 }
 
@@ -74,24 +89,27 @@ export interface CommandResult {
 }
 
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
-/** After a panic is printed QEMU exits by itself (panic=-1, -no-reboot); this long at most. */
-const PANIC_GRACE_MS = 3_000;
-
+const DEFAULT_MEMORY_MIB = 128;
 
 export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMExit] }> {
   readonly ready: Promise<void>;
   readonly exited: Promise<VMExit>;
   readonly accel: Accel;
   readonly pid: number;
-  /** Console 1 (ttyS3), when asked for with `extraConsoles`. */
+  /** QEMU's uid, when it runs as a user of its own (`runAs`). */
+  readonly uid?: number;
+  /** The folder of this VM's sockets, removed when it ends. */
+  readonly folder: string;
+  /** Console 1 and up, when asked for with `extraConsoles`. */
   readonly extraConsoles: GuestConsole[] = [];
 
   private state: VMState = 'booting';
+  private wasReady = false;
   private readonly proc: pty.IPty;
+  private readonly input: FdWriter;
   private readonly tail = new ConsoleTail();
   private readonly controlPath?: string;
   private control?: Socket;
-  private panic?: string;
   private endReason?: VMExitReason;
   private execChain: Promise<unknown> = Promise.resolve();
   private capture = '';
@@ -102,27 +120,26 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     super();
     this.accel = opts.accel ?? 'tcg';
     this.size = { cols: opts.cols ?? 80, rows: opts.rows ?? 24 };
-    if (opts.control) {
-      this.controlPath = join(tmpdir(), `uklab-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
-    }
-    const socketBase = join(tmpdir(), `uklab-${process.pid}-${randomBytes(6).toString('hex')}`);
-    const consolePaths = Array.from({ length: opts.extraConsoles ?? 0 }, (_, i) => `${socketBase}-console${i + 1}.sock`);
-    let args = qemuArgs({
+    const memoryMiB = opts.memoryMiB ?? DEFAULT_MEMORY_MIB;
+    const folder = new VMFolder();
+    this.folder = folder.path;
+    if (opts.control) this.controlPath = folder.socket('control');
+    const consolePaths = Array.from({ length: opts.extraConsoles ?? 0 }, (_, i) => folder.socket(`console${i + 1}`));
+    const args = qemuArgs({
       kernel: opts.kernel,
       initrd: opts.initrd,
       accel: this.accel,
       acpi: opts.acpi,
-      memoryMiB: opts.memoryMiB,
+      memoryMiB,
       controlSocket: this.controlPath,
       consoleSockets: consolePaths,
       append: opts.append,
     });
-    let file = findQemu();
-    if (opts.runAs) ({ file, args } = unprivilegedCommand(opts.runAs, this.accel, file, args));
+    const command = qemuCommand({ accel: this.accel, memoryMiB, folder: folder.path, runAs: opts.runAs }, findQemu(), args);
     // QEMU becomes the session leader of the pty. If this process dies, even
     // by SIGKILL, the pty master closes and the kernel hangs up the session:
     // QEMU gets SIGHUP and exits, so no VM outlives its owner.
-    this.proc = pty.spawn(file, args, {
+    this.proc = pty.spawn(command.file, command.args, {
       name: 'xterm-256color',
       cols: this.size.cols,
       rows: this.size.rows,
@@ -130,6 +147,8 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
     });
     this.pid = this.proc.pid;
+    if (opts.runAs) this.uid = qemuUid(opts.runAs, this.pid);
+    this.input = new FdWriter(ptyMasterFd(this.proc));
     consolePaths.forEach((path, i) => {
       const c = new GuestConsole(i + 1, path);
       this.extraConsoles.push(c);
@@ -140,20 +159,20 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
 
     let bootTimer: NodeJS.Timeout | undefined;
     this.exited = new Promise<VMExit>((resolve) => {
-      this.proc.onExit(({ exitCode }) => {
+      this.proc.onExit(({ exitCode, signal }) => {
         this.state = 'exited';
-        this.panic ??= PANIC_LINE_CUT.exec(this.tail.get(4096))?.[1]?.trim();
         clearTimeout(bootTimer);
+        this.input.end();
         this.control?.destroy();
-        if (this.controlPath) rmSync(this.controlPath, { force: true });
         for (const c of this.extraConsoles) c.close();
-        for (const p of consolePaths) rmSync(p, { force: true });
+        folder.remove();
+        const text = this.tail.get();
         const exit: VMExit = {
-          reason: this.panic !== undefined ? 'panic' : (this.endReason ?? (exitCode === 0 ? 'poweroff' : 'failed')),
-          panic: this.panic,
+          reason: this.exitReason(signal ? undefined : exitCode, text, opts.panicDevice ?? true),
           tail: this.tail.lines(40),
           exitCode,
         };
+        if (exit.reason === 'panic') exit.panic = lastPanicReason(text);
         this.emit('exit', exit);
         resolve(exit);
       });
@@ -175,6 +194,20 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     this.proc.onData((data) => this.onData(data));
   }
 
+  /**
+   * How the VM ended, from how QEMU ended (`status` is undefined when a
+   * signal killed it). QEMU's own failures exit with status 1 too, but only
+   * while it starts, before any guest code ran: so status 1 is a panic once
+   * the guest was up, or, before that, when the kernel's panic line is on
+   * the console (the lab kernel flushes it before it tells QEMU).
+   */
+  private exitReason(status: number | undefined, text: string, panicDevice: boolean): VMExitReason {
+    if (panicDevice && status === QEMU_PANIC_STATUS && (this.wasReady || lastPanicReason(text) !== undefined)) return 'panic';
+    if (this.endReason) return this.endReason;
+    if (status !== 0) return 'failed';
+    return !panicDevice && panicAfterLastPrompt(text) ? 'panic' : 'poweroff';
+  }
+
   get isReady(): boolean {
     return this.state === 'ready';
   }
@@ -183,19 +216,17 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     return this.state === 'exited';
   }
 
+  /** Bytes of the main console's input waiting in this process for the pty to take them. */
+  get pendingInput(): number {
+    return this.input.pending;
+  }
+
   private onData(data: string): void {
     this.tail.push(data);
     if (this.capturing) this.capture += data;
-    if (this.panic === undefined) {
-      const m = PANIC_LINE.exec(this.tail.get(4096));
-      if (m) {
-        this.panic = m[1]?.trim() ?? '';
-        // QEMU should exit by itself right after; make sure it does.
-        setTimeout(() => this.kill(), PANIC_GRACE_MS).unref();
-      }
-    }
     if (this.state === 'booting' && PROMPT_AT_END.test(this.tail.get(256))) {
       this.state = 'ready';
+      this.wasReady = true;
       this.connectControl();
       this.emit('ready');
     }
@@ -213,8 +244,8 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
   }
 
   private sendSize(): void {
-    this.sendControl(`${this.size.rows} ${this.size.cols}\n`);
-    for (const [index, size] of this.extraSizes) this.sendControl(`${size.rows} ${size.cols} ${EXTRA_CONSOLE_TTY[index - 1]}\n`);
+    this.sendControl(`${this.size.rows} ${this.size.cols} 0\n`);
+    for (const [index, size] of this.extraSizes) this.sendControl(`${size.rows} ${size.cols} ${index}\n`);
   }
 
   private nudgeTimer?: NodeJS.Timeout;
@@ -234,13 +265,12 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
 
   private readonly extraSizes = new Map<number, { cols: number; rows: number }>();
 
-  /** The window size of console `index` (0: main, 1: ttyS3), through the control UART. */
+  /** The window size of console `index` (0: main, 1: console 1), through the control UART. */
   resizeConsole(index: number, cols: number, rows: number): void {
     if (index === 0) return this.resize(cols, rows);
-    const tty = EXTRA_CONSOLE_TTY[index - 1];
-    if (tty === undefined) return;
+    if (!this.extraConsoles.some((c) => c.index === index)) return;
     this.extraSizes.set(index, { cols, rows });
-    if (this.state !== 'exited') this.sendControl(`${rows} ${cols} ${tty}\n`);
+    if (this.state !== 'exited') this.sendControl(`${rows} ${cols} ${index}\n`);
   }
 
   /** Stop reading the main console (flow control): QEMU, then the guest, wait. */
@@ -252,9 +282,14 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     if (this.state !== 'exited') this.proc.resume();
   }
 
-  /** Keystrokes or pasted text, as a terminal would send them. */
-  write(data: string): void {
-    if (this.state !== 'exited') this.proc.write(data);
+  /**
+   * Keystrokes or pasted text, as a terminal would send them. `done` runs
+   * once the pty has taken all of it (a pty whose guest does not read takes
+   * about 18 KiB), or at once if the VM has ended: a caller that waits for
+   * it before writing more holds the guest's unread input to that.
+   */
+  write(data: string, done?: () => void): void {
+    this.input.write(data, done);
   }
 
   /** The terminal's new size; reaches the guest's console through the control UART. */

@@ -5,6 +5,12 @@
 //   signal=off so Ctrl-C reaches the guest instead of killing QEMU;
 // - -no-reboot plus the guest's reboot=t/panic=-1: poweroff, reboot and a
 //   panic all end the QEMU process, which is how the host notices them;
+// - a pvpanic device: the lab kernel reports a panic through it (see
+//   lab/kernel-patches/0002-*), and QEMU exits with status 1. Only kernel
+//   code can write its port (the lab kernel has no ioperm, iopl or
+//   /dev/port), so no program in the guest can fake a panic;
+// - which guest UART is which console: the guest learns their names from
+//   the kernel command line, so this file is the only one that knows them;
 // - -sandbox: QEMU's seccomp filter, so a QEMU bug cannot spawn processes.
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -22,27 +28,45 @@ export interface QemuOptions {
    */
   acpi?: boolean;
   memoryMiB?: number;
-  /** Unix socket for the control UART (ttyS1 in the guest). */
+  /** Unix socket for the control UART, which carries window sizes. */
   controlSocket?: string;
-  /**
-   * Unix socket for a second console into the same VM, on ttyS3 (ttyS1 is
-   * the control UART). The PC's four UARTs have two interrupt lines: ttyS2
-   * would share IRQ 4 with ttyS0, the busiest port, and a shared ISA line
-   * can lose an interrupt when both ports are busy (a lost THRE interrupt
-   * stalls a port until the line fires again). ttyS3 shares IRQ 3 with the
-   * control UART, which carries a few bytes per resize, and LabVM follows
-   * each resize with a nudge so the driver polls both ports once more.
-   * Floods on ttyS0 and ttyS3 at once, with resizes, complete.
-   */
+  /** Unix sockets for more consoles into the same VM: console 1, ... */
   consoleSockets?: string[];
   /** Extra kernel command-line words, e.g. for tests. */
   append?: string[];
 }
 
-/** ttyS3: one console besides ttyS0. */
-export const MAX_EXTRA_CONSOLES = 1;
-/** The guest UART of extra console i (1-based). */
-export const EXTRA_CONSOLE_TTY = [3] as const;
+/*
+ * The guest's UARTs (ttyS<n>). The main console is the first (-serial, QEMU's
+ * stdio).
+ * The control UART is the second. The PC's four UARTs have two interrupt
+ * lines: ttyS2 would share IRQ 4 with ttyS0, the busiest port, and a shared
+ * ISA line can lose an interrupt when both ports are busy (a lost THRE
+ * interrupt stalls a port until the line fires again). So console 1 is
+ * ttyS3, which shares IRQ 3 with the control UART, which carries a few bytes
+ * per resize, and LabVM follows each resize with a nudge so the driver polls
+ * both ports once more. Floods on ttyS0 and ttyS3 at once, with resizes,
+ * complete.
+ */
+const MAIN_CONSOLE_UART = 0;
+const CONTROL_UART = 1;
+const EXTRA_CONSOLE_UARTS = [3] as const;
+
+/** Consoles besides the main one (console 0). */
+export const MAX_EXTRA_CONSOLES = EXTRA_CONSOLE_UARTS.length;
+
+/**
+ * TCG's translation buffer, MiB. QEMU 7.2 reserves 1 GiB by default, most of
+ * its address space (VSZ 1375 MiB; 415 MiB with 64), which would make a limit
+ * on the address space meaningless. A lab VM translates a few MiB of guest
+ * code: after a boot and some work its RSS was 93 MiB either way, and boot
+ * time the same within noise (medians of 15 interleaved boots: 539 ms with
+ * the default, 549 ms with 64).
+ */
+export const TCG_TB_MIB = 64;
+
+/** QEMU's exit status after the guest reported a panic (-action panic=exit-failure). */
+export const QEMU_PANIC_STATUS = 1;
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 export const QEMU_PACKAGE = 'qemu-system-x86';
@@ -79,14 +103,15 @@ export function hostTscKHz(env: NodeJS.ProcessEnv = process.env): number | undef
 export function kernelCommandLine(opts: QemuOptions): string {
   const tsc = hostTscKHz();
   return [
-    'console=ttyS0',
+    `console=ttyS${MAIN_CONSOLE_UART}`,
     'loglevel=1',
     'noapictimer',
     ...(tsc ? [`tsc_early_khz=${tsc}`] : []),
     'reboot=t',
     'panic=-1',
-    ...(opts.controlSocket ? ['lab.ctl'] : []),
-    ...(opts.consoleSockets?.length ? [`lab.consoles=${opts.consoleSockets.length + 1}`] : []),
+    // What /init (lab/image/init) reads: which UART is which.
+    ...(opts.controlSocket ? [`lab.ctl=ttyS${CONTROL_UART}`] : []),
+    ...(opts.consoleSockets ?? []).map((_, i) => `lab.console${i + 1}=ttyS${EXTRA_CONSOLE_UARTS[i]}`),
     ...(opts.append ?? []),
   ].join(' ');
 }
@@ -106,12 +131,17 @@ export function machineArg(opts: Pick<QemuOptions, 'acpi'>): string {
 export function qemuArgs(opts: QemuOptions): string[] {
   const args = [
     '-M', machineArg(opts),
-    '-accel', opts.accel === 'kvm' ? 'kvm' : 'tcg',
+    // TCG's translation buffer bounded (see TCG_TB_MIB): QEMU runs under an address-space limit.
+    '-accel', opts.accel === 'kvm' ? 'kvm' : `tcg,tb-size=${TCG_TB_MIB}`,
     '-m', String(opts.memoryMiB ?? 128),
     '-nodefaults',
     '-no-user-config',
     '-display', 'none',
     '-no-reboot',
+    // ISA, I/O port 0x505. A kernel without a driver for it (Debian's, booted
+    // without ACPI) never writes it; its panic then reboots, which is an exit 0.
+    '-device', 'pvpanic',
+    '-action', 'panic=exit-failure',
     '-sandbox', 'on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny',
     '-chardev', 'stdio,id=console,signal=off',
     '-serial', 'chardev:console',
@@ -120,7 +150,7 @@ export function qemuArgs(opts: QemuOptions): string[] {
   if (opts.controlSocket) {
     args.push(
       '-chardev', `socket,id=control,path=${opts.controlSocket},server=on,wait=off`,
-      '-device', 'isa-serial,chardev=control,index=1',
+      '-device', `isa-serial,chardev=control,index=${CONTROL_UART}`,
     );
   }
   const extra = opts.consoleSockets ?? [];
@@ -128,7 +158,7 @@ export function qemuArgs(opts: QemuOptions): string[] {
   extra.forEach((path, i) => {
     args.push(
       '-chardev', `socket,id=console${i + 2},path=${path},server=on,wait=off`,
-      '-device', `isa-serial,chardev=console${i + 2},index=${EXTRA_CONSOLE_TTY[i]}`,
+      '-device', `isa-serial,chardev=console${i + 2},index=${EXTRA_CONSOLE_UARTS[i]}`,
     );
   });
   args.push('-kernel', opts.kernel, '-initrd', opts.initrd, '-append', kernelCommandLine(opts));

@@ -1,5 +1,9 @@
 // Which QEMU processes exist, so a suite can prove it left none behind.
 import { readdirSync, readFileSync } from 'node:fs';
+import { processAlive } from '../../lab/pid.ts';
+
+/** lab/pid.ts's liveness check (a zombie counts as gone), under the name the suites import. */
+export const isAlive = processAlive;
 
 /** QEMU processes, all of them or only the children of `ppid`. */
 export function qemuPids(ppid?: number): Set<number> {
@@ -22,30 +26,20 @@ export function qemuPids(ppid?: number): Set<number> {
 
 /** Live QEMU processes started by `ppid` (this process by default). */
 export function childQemuPids(ppid = process.pid): number[] {
-  return [...qemuPids(ppid)].filter(isAlive);
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    // A zombie still answers kill(0); /proc/PID/stat tells it apart.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return false;
-  }
+  return [...qemuPids(ppid)].filter(processAlive);
 }
 
 /** Poll until `pid` is gone, up to `ms`. */
 export async function waitGone(pid: number, ms = 5000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (!isAlive(pid)) return true;
+    if (!processAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return !isAlive(pid);
+  return !processAlive(pid);
 }
 
 /** QEMU processes that were not there in `before`. */
 export function newQemuPids(before: Set<number>): number[] {
-  return [...qemuPids()].filter((p) => !before.has(p) && isAlive(p));
+  return [...qemuPids()].filter((p) => !before.has(p) && processAlive(p));
 }

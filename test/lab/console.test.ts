@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { CommandFrame, ConsoleTail, PANIC_LINE, PROMPT_AT_END, stripTerminal } from '../../lab/vm/console.ts';
+import { CommandFrame, ConsoleTail, lastPanicReason, panicAfterLastPrompt, PROMPT_AT_END, stripTerminal } from '../../lab/vm/console.ts';
 
 test('the prompt is recognised only at the end of the output', () => {
   assert.match('banner\r\nlab:/lab# ', PROMPT_AT_END);
@@ -11,10 +11,20 @@ test('the prompt is recognised only at the end of the output', () => {
   assert.doesNotMatch('slab: 12 ', PROMPT_AT_END);
 });
 
-test('a panic line yields its reason, once the whole line is there', () => {
-  const m = PANIC_LINE.exec('[ 1.2] Kernel panic - not syncing: sysrq triggered crash\r\r\n');
-  assert.equal(m?.[1], 'sysrq triggered crash');
-  assert.equal(PANIC_LINE.exec('[ 1.2] Kernel panic - not syncing: sysrq t'), null);
+test("a panic's reason is the last panic line's, whole or cut short by QEMU's exit", () => {
+  const typed = "lab:/lab# echo 'Kernel panic - not syncing: fake'\r\nKernel panic - not syncing: fake\r\nlab:/lab# ";
+  const real = '[ 1.2] sysrq: Trigger a crash\r\n[ 1.2] Kernel panic - not syncing: sysrq triggered crash\r\r\n[ 1.2] Kernel Offset: disabled\r\n';
+  assert.equal(lastPanicReason(typed + real), 'sysrq triggered crash');
+  assert.equal(lastPanicReason('[ 1.2] Kernel panic - not syncing: sysrq t'), 'sysrq t');
+  assert.equal(lastPanicReason('lab:/lab# '), undefined);
+});
+
+test('without a panic device, only a panic line after the last prompt counts (kernels like Debian\'s)', () => {
+  const prompt = 'lab:/lab# ';
+  const echoed = `${prompt}echo 'Kernel panic - not syncing: x'\r\nKernel panic - not syncing: x\r\n${prompt}poweroff\r\n`;
+  assert.equal(panicAfterLastPrompt(echoed), false);
+  assert.equal(panicAfterLastPrompt(`${prompt}echo c > /proc/sysrq-trigger\r\n[ 3.1] Kernel panic - not syncing: sysrq triggered crash\r\n`), true);
+  assert.equal(panicAfterLastPrompt(`${prompt}poweroff\r\n`), false);
 });
 
 test('a framed command is cut out of the echo and the prompt around it', () => {

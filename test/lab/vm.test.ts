@@ -6,10 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { labKernelPatches } from '../../lab/builder/kernel.ts';
 import type { Lab } from '../../lab/builder/lab.ts';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import { bootLabVM } from '../../lab/vm/boot.ts';
-import { CommandTimeoutError, KernelPanicError, type LabVM } from '../../lab/vm/lab-vm.ts';
-import { qemuArgs } from '../../lab/vm/qemu.ts';
-import { testLab } from '../helpers/lab.ts';
+import { bootLabVM, bootVM } from '../../lab/vm/boot.ts';
+import { CommandTimeoutError, KernelPanicError, LabVM } from '../../lab/vm/lab-vm.ts';
+import { QEMU_PANIC_STATUS, qemuArgs } from '../../lab/vm/qemu.ts';
+import { debianTarget } from '../../lab/vm/target.ts';
+import { testDebianLab, testLab } from '../helpers/lab.ts';
 import { newQemuPids, qemuPids, waitGone } from '../helpers/processes.ts';
 
 const qemuBefore = qemuPids();
@@ -90,7 +91,7 @@ describe('a booted lab VM', () => {
   });
 });
 
-test('a kernel panic is reported as such, with the console tail, and QEMU is gone', async () => {
+test('a kernel panic is reported as such, with its message and the console tail, and QEMU is gone', async () => {
   const vm = await bootLabVM(lab);
   await assert.rejects(vm.exec('echo c > /proc/sysrq-trigger'), (e: unknown) => {
     assert.ok(e instanceof KernelPanicError);
@@ -100,7 +101,57 @@ test('a kernel panic is reported as such, with the console tail, and QEMU is gon
   });
   const exit = await vm.exited;
   assert.equal(exit.reason, 'panic');
+  assert.equal(exit.panic, 'sysrq triggered crash');
+  // QEMU's own word, through the pvpanic device: its exit status.
+  assert.equal(exit.exitCode, QEMU_PANIC_STATUS);
+  // The kernel flushed the panic to the console before it told QEMU: the
+  // trace and what the panic notifiers print come before QEMU's exit.
+  assert.match(exit.tail, /Call Trace:[\s\S]*Kernel Offset/);
   assert.ok(await waitGone(vm.pid), 'QEMU still runs after the panic');
+});
+
+test("the panic line printed or typed by a program is just text: the VM lives on", { timeout: 60_000 }, async () => {
+  const vm = await bootLabVM(lab);
+  try {
+    // Typed: the terminal echoes it as a learner types it (a comment: the shell runs nothing).
+    vm.write('# Kernel panic - not syncing: typed by hand\n');
+    const r = await vm.exec("echo 'Kernel panic - not syncing: printed'; echo 'Kernel panic - not syncing: to the kernel log' >/dev/kmsg");
+    assert.equal(r.output, 'Kernel panic - not syncing: printed\n');
+    assert.match((await vm.exec('dmesg | tail -n 1')).output, /Kernel panic - not syncing: to the kernel log/);
+    // LabVM used to kill QEMU 3 s after such a line.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    assert.equal(vm.isExited, false);
+    assert.equal((await vm.exec('echo alive')).output, 'alive\n');
+  } finally {
+    await vm.stop();
+  }
+  const exit = await vm.exited;
+  assert.equal(exit.reason, 'killed');
+  assert.equal(exit.panic, undefined);
+});
+
+test("a kernel without the panic device (Debian's): its panic reboots, and the console tells", { timeout: 180_000 }, async () => {
+  const vm = await bootVM(debianTarget(await testDebianLab()));
+  await assert.rejects(vm.exec('echo c > /proc/sysrq-trigger'), KernelPanicError);
+  const exit = await vm.exited;
+  assert.equal(exit.exitCode, 0, 'QEMU heard of the panic: this kernel has a driver for the device now');
+  assert.equal(exit.reason, 'panic');
+  assert.equal(exit.panic, 'sysrq triggered crash');
+});
+
+test('a panic before the prompt is a panic; QEMU failing to start is not', async () => {
+  const noInit = new LabVM({ kernel: lab.kernel.bootImage, initrd: lab.image.initramfs, append: ['rdinit=/nonexistent', 'init=/nonexistent'] });
+  await assert.rejects(noInit.ready, KernelPanicError);
+  const panicked = await noInit.exited;
+  assert.equal(panicked.reason, 'panic');
+  assert.match(panicked.panic ?? '', /init/);
+
+  // QEMU's own errors end it with the same status 1, but before any guest code ran.
+  const broken = new LabVM({ kernel: `${lab.kernel.bootImage}.missing`, initrd: lab.image.initramfs });
+  const failed = await broken.exited;
+  assert.equal(failed.exitCode, QEMU_PANIC_STATUS);
+  assert.equal(failed.reason, 'failed');
+  assert.match(failed.tail, /qemu.*could not open kernel file/);
 });
 
 test('a command that never returns times out and the VM is killed', async () => {
