@@ -57,10 +57,7 @@ export class QemuMachine implements LabMachine {
     this.vm = vm;
     const main: ConsoleIO = {
       onData: (l) => vm.on('data', l),
-      write: (d, done) => {
-        vm.write(d);
-        done();
-      },
+      write: (d, done) => vm.write(d, done),
       pause: () => vm.pause(),
       resume: () => vm.resume(),
       resize: (c, r) => vm.resize(c, r),
@@ -68,10 +65,7 @@ export class QemuMachine implements LabMachine {
     const extras = vm.extraConsoles.map(
       (c): ConsoleIO => ({
         onData: (l) => c.on('data', l),
-        write: (d, done) => {
-          c.write(d);
-          done();
-        },
+        write: (d, done) => c.write(d, done),
         pause: () => c.pause(),
         resume: () => c.resume(),
         resize: (cols, rows) => vm.resizeConsole(c.index, cols, rows),
