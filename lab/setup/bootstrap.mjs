@@ -2,7 +2,7 @@
 // match package-lock.json before anything imports a dependency. It is plain
 // JavaScript because it runs before TypeScript tooling is installed.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +58,13 @@ function takeLock() {
 const held = !installed();
 if (held) takeLock();
 if (!installed()) {
+  // npm ci empties node_modules first: through a link (a second work tree
+  // sharing the first one's packages) it would empty the other tree's too.
+  if (lstatSync(join(root, 'node_modules'), { throwIfNoEntry: false })?.isSymbolicLink()) {
+    console.error('setup: node_modules is a link to another tree\'s packages, and this package-lock.json differs from theirs; replace the link with an install of its own (rm node_modules, then run this again)');
+    if (held) rmSync(lockDir, { recursive: true, force: true });
+    process.exit(1);
+  }
   console.log('setup: installing npm packages (npm ci) ...');
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: root,

@@ -63,6 +63,9 @@ export interface VMExit {
   exitCode: number;
 }
 
+/** In every QEMU's environment: the pid of the process that started it. */
+export const OWNER_ENV = 'UKLAB_OWNER_PID';
+
 export class LabError extends Error {}
 
 export class KernelPanicError extends LabError {
@@ -144,7 +147,10 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
       cols: this.size.cols,
       rows: this.size.rows,
       cwd: tmpdir(),
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      // QEMU's environment names the process that started it (QEMU ignores
+      // it): test/helpers/processes.ts finds a program's VMs by it, even
+      // after that program was killed and its VMs reparented.
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', [OWNER_ENV]: String(process.pid) },
     });
     this.pid = this.proc.pid;
     if (opts.runAs) this.uid = qemuUid(opts.runAs, this.pid);

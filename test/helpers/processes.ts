@@ -1,6 +1,7 @@
 // Which QEMU processes exist, so a suite can prove it left none behind.
 import { readdirSync, readFileSync } from 'node:fs';
 import { processAlive } from '../../lab/pid.ts';
+import { OWNER_ENV } from '../../lab/vm/lab-vm.ts';
 
 /** lab/pid.ts's liveness check (a zombie counts as gone), under the name the suites import. */
 export const isAlive = processAlive;
@@ -39,7 +40,20 @@ export async function waitGone(pid: number, ms = 5000): Promise<boolean> {
   return !processAlive(pid);
 }
 
-/** QEMU processes that were not there in `before`. */
-export function newQemuPids(before: Set<number>): number[] {
-  return [...qemuPids()].filter((p) => !before.has(p) && processAlive(p));
+/**
+ * Live QEMU processes that any of `owners` started (LabVM puts its pid in
+ * their environment), wherever they were reparented to. Unlike a look at
+ * every QEMU on the machine, this sees none of another test's or another
+ * program's VMs.
+ */
+export function qemuPidsOwnedBy(owners: Iterable<number>): number[] {
+  const wanted = new Set([...owners].map((o) => `${OWNER_ENV}=${o}`));
+  return [...qemuPids()].filter((pid) => {
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      return env.some((e) => wanted.has(e)) && processAlive(pid);
+    } catch {
+      return false; // it ended while we looked
+    }
+  });
 }

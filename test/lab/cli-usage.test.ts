@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import { newQemuPids, qemuPids } from '../helpers/processes.ts';
+import { qemuPidsOwnedBy } from '../helpers/processes.ts';
 
 test('with no command the CLI prints its usage and starts nothing', () => {
-  const before = qemuPids();
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'lab/cli.ts'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^usage:\n/);
   for (const verb of ['build', 'shell', 'exec']) assert.match(r.stdout, new RegExp(`npm run lab -- ${verb}`));
-  assert.deepEqual(newQemuPids(before), []);
+  assert.deepEqual(qemuPidsOwnedBy([r.pid]), []);
 });

@@ -4,13 +4,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { before, test } from 'node:test';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import { testLab } from '../helpers/lab.ts';
-import { newQemuPids, qemuPids, waitGone } from '../helpers/processes.ts';
+import { qemuPidsOwnedBy, waitGone } from '../helpers/processes.ts';
 
 const CLI = ['--import', 'tsx', 'lab/cli.ts'];
-const qemuBefore = qemuPids();
+/** Every CLI process this file started: their VMs are the only ones it looks at. */
+const clis: number[] = [];
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  clis.push(r.pid);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -39,11 +41,12 @@ test('killing the CLI with SIGKILL takes its QEMU down too', async () => {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Wait until QEMU of this CLI is up: it is the only new QEMU process.
+  clis.push(child.pid!);
+  // Wait until this CLI's QEMU is up.
   const deadline = Date.now() + 60_000;
   let qemu: number[] = [];
   while (Date.now() < deadline) {
-    qemu = newQemuPids(qemuBefore);
+    qemu = qemuPidsOwnedBy([child.pid!]);
     if (qemu.length > 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -54,6 +57,6 @@ test('killing the CLI with SIGKILL takes its QEMU down too', async () => {
 });
 
 test('leaves no QEMU process behind', async () => {
-  for (const pid of newQemuPids(qemuBefore)) await waitGone(pid, 3000);
-  assert.deepEqual(newQemuPids(qemuBefore), []);
+  for (const pid of qemuPidsOwnedBy(clis)) await waitGone(pid, 3000);
+  assert.deepEqual(qemuPidsOwnedBy(clis), []);
 });

@@ -11,9 +11,8 @@ import { CommandTimeoutError, KernelPanicError, LabVM } from '../../lab/vm/lab-v
 import { QEMU_PANIC_STATUS, qemuArgs } from '../../lab/vm/qemu.ts';
 import { debianTarget } from '../../lab/vm/target.ts';
 import { testDebianLab, testLab } from '../helpers/lab.ts';
-import { newQemuPids, qemuPids, waitGone } from '../helpers/processes.ts';
+import { qemuPidsOwnedBy, waitGone } from '../helpers/processes.ts';
 
-const qemuBefore = qemuPids();
 let lab: Lab;
 
 before(async () => {
@@ -193,7 +192,6 @@ test('the machine has ACPI tables unless the kernel needs them off (Debian\'s, t
 });
 
 test('leaves no QEMU process behind', async () => {
-  const left = newQemuPids(qemuBefore);
-  for (const pid of left) await waitGone(pid, 3000);
-  assert.deepEqual(newQemuPids(qemuBefore), []);
+  for (const pid of qemuPidsOwnedBy([process.pid])) await waitGone(pid, 3000);
+  assert.deepEqual(qemuPidsOwnedBy([process.pid]), []);
 });
