@@ -26,6 +26,30 @@ export const MAX_INPUT_CHARS = 16 * 1024;
  * in MAX_FRAME_BYTES.
  */
 export const INPUT_CHUNK_CHARS = 8 * 1024;
+/**
+ * Input a page has sent that the guest has not taken yet (`taken` frames
+ * say what it took): past this the page holds the rest, so that a Ctrl-C
+ * typed after a big paste has little ahead of it. At most the server's
+ * input queue, so that the server never has to stop reading a page.
+ */
+export const INPUT_WINDOW_CHARS = 32 * 1024;
+/**
+ * Ctrl-C. A terminal's line discipline throws away unread input when it
+ * sees it; the page and the server do the same with the input they still
+ * hold, so that it is the next thing the guest reads.
+ */
+export const INTERRUPT = '\x03';
+
+/** Where to cut `text` to take at most `max` characters without splitting a surrogate pair (at least one character). */
+export function cutAt(text: string, max: number): number {
+  if (text.length <= max) return text.length;
+  const n = Math.max(1, max);
+  const code = text.charCodeAt(n);
+  // A low surrogate there: its high half would be cut off from it.
+  if (code >= 0xdc00 && code <= 0xdfff) return n > 1 ? n - 1 : 2;
+  return n;
+}
+
 /** The page acknowledges output in batches: at this many characters, or ACK_DELAY_MS after the first. */
 export const ACK_BATCH_CHARS = 8 * 1024;
 export const ACK_DELAY_MS = 100;
@@ -198,7 +222,12 @@ export interface OutputFrame {
   type: 'output';
   data: string;
 }
-export type ServerFrame = StatusFrame | OutputFrame;
+/** The guest has taken (or Ctrl-C has thrown away) this many more characters of this connection's input. */
+export interface TakenFrame {
+  type: 'taken';
+  chars: number;
+}
+export type ServerFrame = StatusFrame | OutputFrame | TakenFrame;
 /** A status without its `type`, as the layers below the connection build it. */
 export type Status = Omit<StatusFrame, 'type'>;
 
@@ -296,6 +325,7 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
     return undefined;
   }
   if (f.type === 'output') return typeof f.data === 'string' ? { type: 'output', data: f.data } : undefined;
+  if (f.type === 'taken') return Number.isSafeInteger(f.chars) && (f.chars as number) > 0 ? { type: 'taken', chars: f.chars as number } : undefined;
   if (f.type !== 'status' || typeof f.state !== 'string' || !STATUS_STATES.has(f.state)) return undefined;
   const opt = <T>(key: string, kind: 'string' | 'number' | 'boolean'): T | undefined => (typeof f[key] === kind ? (f[key] as T) : undefined);
   const status: StatusFrame = { type: 'status', state: f.state as StatusState };

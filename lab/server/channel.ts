@@ -175,6 +175,11 @@ export class ConsoleChannel {
     return this.input.onDrain(listener);
   }
 
+  /** Characters of input that left the queue (taken by the guest, or thrown away). */
+  onInputTaken(listener: (chars: number) => void): () => void {
+    return this.input.onTaken(listener);
+  }
+
   /** The terminal's size; a burst of resizes reaches the guest as its first and its last. */
   resize(cols: number, rows: number): void {
     this.size = { cols, rows };

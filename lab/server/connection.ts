@@ -42,6 +42,8 @@ export interface ConnectionContext {
 }
 
 const PING_EVERY_MS = 20_000;
+const TAKEN_EVERY_MS = 20;
+const TAKEN_BATCH = 8 * 1024;
 const FULL_RETRY_MS = 30_000;
 
 function sameSecret(a: string, b: string): boolean {
@@ -89,9 +91,24 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     send({ type: 'status', state, reason, message, ...extra });
     close(code, closeReason(reason));
   };
+  // Taken input is reported in batches: typing gets one small frame per
+  // TAKEN_EVERY_MS at most, a paste one per TAKEN_BATCH characters.
+  let taken = 0;
+  let takenTimer: NodeJS.Timeout | undefined;
+  const sendTaken = (): void => {
+    clearTimeout(takenTimer);
+    takenTimer = undefined;
+    if (taken > 0) send({ type: 'taken', chars: taken });
+    taken = 0;
+  };
   const link: ClientLink = {
     status: (s) => send({ type: 'status', ...s }),
     output: (data) => send({ type: 'output', data }),
+    taken: (chars) => {
+      taken += chars;
+      if (taken >= TAKEN_BATCH) sendTaken();
+      else takenTimer ??= setTimeout(sendTaken, TAKEN_EVERY_MS);
+    },
     close: (code, reason) => close(code, reason),
   };
 
@@ -232,6 +249,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     closed = true;
     clearTimeout(helloTimer);
     clearTimeout(rateTimer);
+    clearTimeout(takenTimer);
     clearInterval(ping);
     stopWaitingForQueue?.();
     ctx.admission.closed();

@@ -10,8 +10,9 @@
 // buffer). And Ctrl-C goes first: a terminal's line discipline throws away
 // unread input when it sees Ctrl-C, so the input still queued here is
 // thrown away with it and the Ctrl-C is the next thing the guest reads.
-
-export const CTRL_C = '\x03';
+// Every character that leaves the queue, taken by the guest or thrown
+// away, is reported (onTaken), so the sender can keep its own input window.
+import { cutAt, INTERRUPT } from '../protocol.ts';
 
 export class InputQueue {
   private readonly chunks: string[] = [];
@@ -20,6 +21,7 @@ export class InputQueue {
   private wasFull = false;
   private closed = false;
   private readonly drainListeners = new Set<() => void>();
+  private readonly takenListeners = new Set<(chars: number) => void>();
   /** Characters refused because the queue was past its hard limit. */
   dropped = 0;
 
@@ -45,16 +47,18 @@ export class InputQueue {
   /** Queue `data`; false when the queue is full and the sender should wait for onDrain. */
   push(data: string): boolean {
     if (this.closed || data === '') return !this.isFull;
-    const interrupt = data.lastIndexOf(CTRL_C);
+    const interrupt = data.lastIndexOf(INTERRUPT);
     if (interrupt >= 0) {
+      this.report(this.queued + interrupt);
       this.chunks.length = 0;
       this.queued = 0;
       data = data.slice(interrupt);
     }
-    const room = this.hardLimit - this.queued;
+    const room = Math.max(0, this.hardLimit - this.queued);
     if (data.length > room) {
-      this.dropped += data.length - Math.max(0, room);
-      data = data.slice(0, Math.max(0, room));
+      this.dropped += data.length - room;
+      this.report(data.length - room);
+      data = data.slice(0, room);
     }
     if (data !== '') {
       this.chunks.push(data);
@@ -71,9 +75,20 @@ export class InputQueue {
     return () => this.drainListeners.delete(listener);
   }
 
+  /** Called with the count of characters that left the queue: taken by the guest, or thrown away. */
+  onTaken(listener: (chars: number) => void): () => void {
+    this.takenListeners.add(listener);
+    return () => this.takenListeners.delete(listener);
+  }
+
+  private report(chars: number): void {
+    if (chars > 0) for (const l of [...this.takenListeners]) l(chars);
+  }
+
   /** The console is gone: drop what is queued and wake anyone waiting. */
   close(): void {
     this.closed = true;
+    this.report(this.queued);
     this.chunks.length = 0;
     this.queued = 0;
     this.notifyDrain();
@@ -89,6 +104,7 @@ export class InputQueue {
       if (finished) return;
       finished = true;
       this.writing = false;
+      this.report(chunk.length);
       this.pump();
       if (this.wasFull && this.queued < this.limit / 2) {
         this.wasFull = false;
@@ -101,8 +117,7 @@ export class InputQueue {
   private nextChunk(): string | undefined {
     const first = this.chunks[0];
     if (first === undefined) return undefined;
-    let n = Math.min(first.length, this.chunkChars);
-    if (n < first.length && /[\uDC00-\uDFFF]/.test(first[n] ?? '')) n = n > 1 ? n - 1 : 2;
+    const n = cutAt(first, this.chunkChars);
     const chunk = first.slice(0, n);
     if (n === first.length) this.chunks.shift();
     else this.chunks[0] = first.slice(n);

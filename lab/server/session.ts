@@ -13,6 +13,8 @@ import type { MachinePool } from './pool.ts';
 export interface ClientLink {
   status(status: Status): void;
   output(data: string): void;
+  /** The guest took (or Ctrl-C threw away) this many more characters of input. */
+  taken(chars: number): void;
   /** Another terminal took this console over, or the session ended. */
   close(code: number, reason: string): void;
 }
@@ -162,6 +164,8 @@ export class Session {
     this.machine = m;
     this.state = 'ready';
     this.sizes.forEach((size, i) => size && m.channels[i]?.resize(size.cols, size.rows));
+    // Whoever is on the console now, so its input window is kept right across reconnections.
+    m.channels.forEach((ch, i) => ch.onInputTaken((n) => this.links[i]?.taken(n)));
     void m.exited.then((exit) => this.onExit(gen, exit));
     this.touch();
     this.links.forEach((link, i) => link && this.connect(i as ConsoleIndex, link, false));

@@ -4,7 +4,7 @@
 // against the real server; test/e2e/ runs the whole page in Chromium.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ACK_BATCH_CHARS, ACK_DELAY_MS, INPUT_CHUNK_CHARS, PROTOCOL_VERSION, type ClientFrame } from '../../lab/protocol.ts';
+import { ACK_BATCH_CHARS, ACK_DELAY_MS, INPUT_CHUNK_CHARS, INPUT_WINDOW_CHARS, INTERRUPT, PROTOCOL_VERSION, type ClientFrame } from '../../lab/protocol.ts';
 import { findSession, hasPageConsole, registerSession, runInPageConsole } from '../../src/components/LabTerminal/registry.ts';
 import { LabTerminalSession, type SessionOptions } from '../../src/components/LabTerminal/session.ts';
 import type { TerminalFactory, TerminalLike } from '../../src/components/LabTerminal/terminal.ts';
@@ -424,6 +424,22 @@ describe('the WebSocket transport', () => {
     sockets[0]!.frame({ type: 'output', data: 'ok' });
     assert.equal(output(), 'ok');
     assert.equal(statuses.length, 1, 'only the connecting status');
+  });
+
+  test('keeps at most a window of input on its way, and a Ctrl-C throws away the rest and goes first', () => {
+    const { t, sockets } = transport();
+    t.open(80, 24);
+    const s = sockets[0]!;
+    s.accept();
+    const inputs = (): string[] => s.sent.filter((f) => f.type === 'input').map((f) => (f as { data: string }).data);
+    t.input('p'.repeat(100 * 1024));
+    assert.equal(inputs().join('').length, INPUT_WINDOW_CHARS, 'a window, no more');
+    s.frame({ type: 'taken', chars: 1000 });
+    assert.equal(inputs().join('').length, INPUT_WINDOW_CHARS + 1000, 'more as the guest takes it');
+    t.input(`${INTERRUPT}`);
+    assert.equal(inputs().at(-1), INTERRUPT, 'Ctrl-C goes out into a full window');
+    s.frame({ type: 'taken', chars: INPUT_WINDOW_CHARS });
+    assert.deepEqual(inputs().slice(-1), [INTERRUPT], 'what was held is gone');
   });
 
   test('a second console needs the session of the first, and joins it', () => {

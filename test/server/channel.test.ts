@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConsoleChannel, type ConsoleIO } from '../../lab/server/channel.ts';
-import { CTRL_C, InputQueue } from '../../lab/server/input-queue.ts';
+import { InputQueue } from '../../lab/server/input-queue.ts';
+import { INTERRUPT as CTRL_C } from '../../lab/protocol.ts';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -174,6 +175,22 @@ describe('the input queue', () => {
     for (let i = 0; i < 10; i++) c.release();
     assert.equal(c.taken.join(''), 'ab😀cd😀');
     for (const chunk of c.taken) assert.ok(!/^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/.test(chunk), `chunk ${JSON.stringify(chunk)}`);
+  });
+
+  test('reports every character that leaves it: taken by the guest, thrown away by Ctrl-C, or dropped', () => {
+    const c = slowConsole();
+    const q = new InputQueue(c.write, 100, 200, 10);
+    let taken = 0;
+    q.onTaken((n) => (taken += n));
+    q.push('a'.repeat(50));
+    c.release();
+    assert.equal(taken, 10, 'one chunk taken');
+    q.push(`bbbb${CTRL_C}`);
+    assert.equal(taken, 10 + 30 + 4, "the queue and what came before the Ctrl-C in the same frame");
+    q.push('c'.repeat(400));
+    assert.equal(taken, 44 + 400 - 199, 'what did not fit under the hard limit');
+    q.close();
+    assert.equal(taken, 50 + 5 + 400 - 10, 'everything pushed but the chunk still with the console');
   });
 
   test('closing it drops the queue and wakes whoever waits', () => {

@@ -87,3 +87,27 @@ test("the page's transport: a refused token is a reason code, then the lab works
   assert.equal(server.registry.all()[0]?.vmPid, pid, 'the same VM');
   p.t.close();
 });
+
+test("the page's transport: a paste into a shell that does not read waits in the page, and Ctrl-C stops it at once", { timeout: 120_000 }, async () => {
+  const p = pageTransport(TOKEN);
+  p.t.open(80, 24);
+  await p.until(() => p.statuses.find((s) => s.state === 'ready'), 'ready');
+  await p.until(() => /lab:\/lab\/hello# $/.test(p.text()), 'the prompt');
+  p.t.input('sleep 60\r');
+  await new Promise((r) => setTimeout(r, 500));
+  // A megabyte pasted into the terminal while the shell sleeps.
+  p.t.input('x'.repeat(1024 * 1024));
+  await new Promise((r) => setTimeout(r, 2000));
+  const session = server.registry.all().find((s) => s.attached > 0)!;
+  assert.ok(session.pendingInput <= 32 * 1024, `the server holds ${session.pendingInput} characters`);
+  p.clear();
+  const t0 = Date.now();
+  p.t.input('\x03');
+  await p.until(() => /lab:\/lab\/hello# $/.test(p.text().slice(-100)), 'the prompt after Ctrl-C', 30_000);
+  const took = Date.now() - t0;
+  // Only what the guest's console already had is ahead of the Ctrl-C: a
+  // pty's buffer and one window at the most, not the megabyte.
+  assert.ok(took < 10_000, `Ctrl-C took ${took} ms`);
+  console.log(`# Ctrl-C after a 1 MiB paste into a sleeping shell: prompt back in ${took} ms`);
+  p.t.close();
+});

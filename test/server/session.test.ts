@@ -28,6 +28,7 @@ class Terminal implements ClientLink {
   output(d: string): void {
     this.out += d;
   }
+  taken(): void {}
   close(code: number, reason: string): void {
     this.closed = { code, reason };
   }

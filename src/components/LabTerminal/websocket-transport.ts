@@ -5,8 +5,11 @@
  * the tests run it in Node against a fake socket and the real server.
  */
 import {
+  cutAt,
   encodeFrame,
   INPUT_CHUNK_CHARS,
+  INPUT_WINDOW_CHARS,
+  INTERRUPT,
   LAB_SOCKET_PATH,
   parseServerFrame,
   PROTOCOL_VERSION,
@@ -55,6 +58,10 @@ export class WebSocketTransport implements LabTransport {
   private ws?: SocketLike;
   private session?: string;
   private lastState?: StatusState;
+  /** Input the guest has not taken yet, as far as this page knows (INPUT_WINDOW_CHARS at most). */
+  private inFlight = 0;
+  /** Input held back while the window is full. */
+  private held = '';
   private readonly newSocket: SocketFactory;
 
   constructor(private readonly opts: WebSocketTransportOptions) {
@@ -71,6 +78,9 @@ export class WebSocketTransport implements LabTransport {
     const ws = this.newSocket(this.opts.url);
     this.ws = ws;
     this.lastState = undefined;
+    // A new connection: what the old one had in flight is the server's past.
+    this.inFlight = 0;
+    this.held = '';
     this.opts.events.status({state: 'connecting'});
     const token = this.opts.token?.();
     const resume = this.session ?? this.opts.join?.();
@@ -91,6 +101,10 @@ export class WebSocketTransport implements LabTransport {
       const f = parseServerFrame(ev.data);
       if (!f) return;
       if (f.type === 'output') return this.opts.events.output(f.data);
+      if (f.type === 'taken') {
+        this.inFlight = Math.max(0, this.inFlight - f.chars);
+        return this.sendHeld();
+      }
       if (f.session) this.session = f.session;
       this.lastState = f.state;
       const {type: _type, session: _session, console: _console, resumed: _resumed, ...status} = f;
@@ -113,9 +127,32 @@ export class WebSocketTransport implements LabTransport {
     if (this.ws?.readyState === OPEN) this.ws.send(encodeFrame(frame));
   }
 
+  /**
+   * Input goes out while less than INPUT_WINDOW_CHARS of it is on its way
+   * (the server says what the guest took); the rest waits here. A Ctrl-C
+   * throws away what waits, as the terminal in the guest would, so a
+   * Ctrl-C after a big paste into a busy shell has little ahead of it.
+   */
   input(data: string): void {
-    // The server takes one frame of at most MAX_INPUT_CHARS; a paste goes in pieces.
-    for (let i = 0; i < data.length; i += INPUT_CHUNK_CHARS) this.send({type: 'input', data: data.slice(i, i + INPUT_CHUNK_CHARS)});
+    const interrupt = data.lastIndexOf(INTERRUPT);
+    if (interrupt >= 0) {
+      this.held = '';
+      data = data.slice(interrupt);
+    }
+    this.held += data;
+    this.sendHeld();
+  }
+
+  private sendHeld(): void {
+    // A Ctrl-C goes out even into a full window: the server throws away
+    // what it holds when it reads it, and says so.
+    while (this.held && this.ws?.readyState === OPEN && (this.inFlight < INPUT_WINDOW_CHARS || this.held.startsWith(INTERRUPT))) {
+      // One frame of at most INPUT_CHUNK_CHARS (the server takes MAX_INPUT_CHARS).
+      const n = cutAt(this.held, Math.max(1, Math.min(INPUT_CHUNK_CHARS, INPUT_WINDOW_CHARS - this.inFlight)));
+      this.send({type: 'input', data: this.held.slice(0, n)});
+      this.held = this.held.slice(n);
+      this.inFlight += n;
+    }
   }
 
   resize(cols: number, rows: number): void {
