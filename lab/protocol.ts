@@ -117,8 +117,6 @@ export type RefusalReason =
   | 'no-session'
   /** No room for another VM. */
   | 'full'
-  /** Too many connections at once, or from this address before saying hello. */
-  | 'busy'
   | 'bad-frame'
   | 'hello-timeout'
   /** The learner's time with this lab is used up. */
@@ -150,7 +148,7 @@ export function closeReason(reason: RefusalReason, detail?: string): string {
 }
 
 const REFUSALS: ReadonlySet<string> = new Set<RefusalReason>([
-  'token-required', 'token-bad', 'token-throttled', 'version-mismatch', 'unknown-lesson', 'no-session', 'full', 'busy',
+  'token-required', 'token-bad', 'token-throttled', 'version-mismatch', 'unknown-lesson', 'no-session', 'full',
   'bad-frame', 'hello-timeout', 'time-limit', 'server-error', 'replaced', 'session-over',
 ]);
 
@@ -215,7 +213,7 @@ export interface StatusFrame {
   message?: string;
   /** exited, panic: the last lines of the console, plain text. */
   tail?: string;
-  /** full, busy: when it is worth trying again. */
+  /** full, token-throttled: when it is worth trying again. */
   retryAfterMs?: number;
 }
 export interface OutputFrame {
