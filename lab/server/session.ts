@@ -93,11 +93,6 @@ export class Session {
     return this.links.filter(Boolean).length;
   }
 
-  /** What the terminals were last told, for tests and /lab/status. */
-  get currentState(): SessionState {
-    return this.state;
-  }
-
   /**
    * Get a VM: from the pool when one is waiting (warm), else boot one
    * (cold). A VM whose shell does not answer is thrown away and the start

@@ -120,6 +120,8 @@ export function qemuCommand(opts: QemuCommandOptions, file: string, args: string
 }
 
 const FILES_PREFIX = 'uklab-vmfiles-';
+/** Whether this process has swept already: once is enough, its own folders are never stale. */
+let sweptOnce = false;
 const FOLDER_PREFIX = 'uklab-vm-';
 
 /*
@@ -127,6 +129,7 @@ const FOLDER_PREFIX = 'uklab-vm-';
  * or VM removes those whose owner is gone (the name carries its pid).
  */
 export function sweepStaleVMFiles(dir = tmpdir()): string[] {
+  if (dir === tmpdir()) sweptOnce = true;
   const swept: string[] = [];
   for (const name of readdirSync(dir)) {
     const m = new RegExp(`^(?:${FILES_PREFIX}|${FOLDER_PREFIX})(\\d+)-`).exec(name);
@@ -147,7 +150,8 @@ export class VMFolder {
   readonly path: string;
 
   constructor() {
-    sweepStaleVMFiles();
+    // Once per process, not once per VM: a pool of 40 would list /tmp 40 times.
+    if (!sweptOnce) sweepStaleVMFiles();
     // mkdtemp creates it with mode 0700.
     this.path = mkdtempSync(join(tmpdir(), `${FOLDER_PREFIX}${process.pid}-`));
   }

@@ -58,7 +58,6 @@ export class LabTerminalSession {
   private element?: HTMLElement;
   private transport?: LabTransport;
   private terminal?: TerminalLike;
-  private starting = false;
   private started = false;
   private wasReady = false;
   /** Output that came before the terminal: written, then acknowledged, once it is there. */
@@ -176,13 +175,12 @@ export class LabTerminalSession {
    * delays in a row.
    */
   async start(): Promise<void> {
-    if (this.starting || this.started || this.disposed) return;
+    if (this.started || this.disposed) return;
     const transport = this.makeTransport();
     if (!transport) {
       this.setStatus({state: 'error', reason: 'needs-console-0', message: 'start the first terminal on this page first'});
       return;
     }
-    this.starting = true;
     this.started = true;
     this.transport = transport;
     this.disposables.add(() => this.closeTransport());
@@ -196,7 +194,6 @@ export class LabTerminalSession {
     } catch (e) {
       // Say so, and let Start lab try again.
       this.disposables.dispose();
-      this.starting = false;
       this.started = false;
       this.early = [];
       this.setStatus({state: 'error', reason: 'terminal-load-failed', message: (e as Error).message});
@@ -211,7 +208,6 @@ export class LabTerminalSession {
     this.disposables.add(t.onResize(({cols, rows}) => this.transport?.resize(cols, rows)));
     if (t.cols !== guess.cols || t.rows !== guess.rows) transport.resize(t.cols, t.rows);
     this.disposables.add((this.opts.watchSize ?? watchWithResizeObserver)(this.element, () => t.fit()));
-    this.starting = false;
     this.changed();
     t.focus();
     if (this.status.state === 'ready') this.typePending();
