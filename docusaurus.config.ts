@@ -8,13 +8,25 @@ import type {Config} from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import generatedFilesAsAuto from './site/generated-files-as-auto.ts';
 import {mdxPlugins} from './site/mdx-plugins.ts';
+import tabAssets from './site/tab-assets.ts';
+
+/**
+ * Where the site lives on its host: '/' by default; UKLAB_BASE_URL for a
+ * site under a path (UKLAB_BASE_URL=/user-kernel-lab/ for a project page).
+ * Every URL the site makes, the tab lab's files included, starts with it.
+ */
+function baseUrl(): string {
+  const raw = process.env.UKLAB_BASE_URL?.trim();
+  if (!raw) return '/';
+  return `/${raw.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/');
+}
 
 const config: Config = {
   title: 'User ⇄ Kernel Lab',
   tagline: 'How Linux user space and the kernel talk to each other, run for real',
   favicon: 'img/logo.svg',
   url: 'http://localhost',
-  baseUrl: '/',
+  baseUrl: baseUrl(),
   trailingSlash: false,
 
   // Broken links, anchors and Markdown links are errors, never warnings:
@@ -56,7 +68,7 @@ const config: Config = {
     ],
   ],
 
-  plugins: [generatedFilesAsAuto],
+  plugins: [generatedFilesAsAuto, tabAssets],
 
   themes: [
     [

@@ -3,13 +3,16 @@
 // lab/server/main.ts, not this file.)
 import { parseArgs } from 'node:util';
 import { buildLab, type Lab } from './builder/lab.ts';
+import { buildTabLab } from './builder/tab-lab.ts';
 import { lessonNames } from './builder/image.ts';
 import { LEAVE_KEY_NAME, attachTerminal } from './vm/attach.ts';
 import { accelFromEnv, bootLabVM } from './vm/boot.ts';
 import { LabError, type LabVM } from './vm/lab-vm.ts';
 
 const USAGE = `usage:
-  npm run lab -- build                              build the lab kernel and image (cached)
+  npm run lab -- build [--tab]                      build both labs (cached): the x86-64 one the lab
+                                                    server runs in QEMU, and the i386 one the page runs
+                                                    in the reader's tab (v86); --tab: only the latter
   npm run lab -- shell [--lesson NAME] [--kvm]      a lab VM in this terminal (${LEAVE_KEY_NAME} leaves)
   npm run lab -- exec [--lesson NAME] [--kvm] -- CMD...
                                                     boot, run CMD in /lab/NAME, print its output,
@@ -40,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       lesson: { type: 'string' },
       kvm: { type: 'boolean', default: false },
+      tab: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -56,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
 
   switch (verb) {
     case 'build':
-      await buildLab();
+      if (!values.tab) await buildLab();
+      await buildTabLab();
       return 0;
     case 'shell': {
       const lab = await buildLab();

@@ -27,3 +27,11 @@ export function kernelCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function currentKernelTree(env: NodeJS.ProcessEnv = process.env): string {
   return join(kernelCacheDir(env), 'current');
 }
+
+/**
+ * A link to the newest built tab lab's folder (lab/builder/tab-lab.ts): the
+ * files the site serves so that a lesson runs in the reader's tab.
+ */
+export function currentTabLab(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheRoot(env), 'tab-lab', 'current');
+}

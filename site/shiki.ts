@@ -17,10 +17,16 @@
  *                      {…} and the numbers are the file's own)
  *   step=, check=, solution=, status=, timeout=, console=
  *                      a runnable step (site/step-format.ts, site/AUTHORING.md)
+ *
+ * A step's output line that only one lab prints (`[tab] …`, `[server] …`)
+ * is shown without its marker and gets data-lab="tab"|"server", as does
+ * the line break before it; src/css/custom.css hides the lines of the lab
+ * not in use (data-lab-backend on <html>, src/components/LabTerminal/backend.ts).
  */
 import type {RehypeShikiOptions} from '@shikijs/rehype';
+import type {Element, ElementContent} from 'hast';
 import {bundledLanguagesInfo, type ShikiTransformer} from 'shiki';
-import {parseStep, stepAnchor, typedText} from './step-format.ts';
+import {outputLineLab, parseStep, stepAnchor, typedText, type Step} from './step-format.ts';
 
 /** The languages a lesson may use; anything else fails the build. */
 export const LANGUAGES = [
@@ -91,6 +97,42 @@ function metaOf(options: {meta?: {__raw?: string}}): FenceMeta {
   return meta;
 }
 
+// The step a block is, if any, once per block (the hooks below see one options object per block).
+const steps = new WeakMap<object, Step | null>();
+function stepOf(options: {lang?: string; meta?: {__raw?: string}}, source: string): Step | undefined {
+  let step = steps.get(options);
+  if (step === undefined) {
+    step = parseStep(options.lang, options.meta?.__raw ?? '', source) ?? null;
+    steps.set(options, step);
+  }
+  return step ?? undefined;
+}
+
+function textOf(node: ElementContent): string {
+  if (node.type === 'text') return node.value;
+  if (node.type === 'element') return node.children.map(textOf).join('');
+  return '';
+}
+
+/** Removes the first `n` characters of text under `node`, dropping what is left empty. */
+function dropPrefix(node: Element, n: number): number {
+  const kept: ElementContent[] = [];
+  for (const child of node.children) {
+    if (n > 0 && child.type === 'text') {
+      const cut = Math.min(n, child.value.length);
+      child.value = child.value.slice(cut);
+      n -= cut;
+      if (child.value === '') continue;
+    } else if (n > 0 && child.type === 'element') {
+      n = dropPrefix(child, n);
+      if (textOf(child) === '') continue;
+    }
+    kept.push(child);
+  }
+  node.children = kept;
+  return n;
+}
+
 /*
  * Marks the hast that shiki emits so that src/theme/MDXComponents.tsx can
  * tell our blocks from anything else and give them a title and a copy
@@ -111,7 +153,7 @@ const frame: ShikiTransformer = {
     node.properties['dataLanguage'] = this.options.lang;
     // A runnable step (site/step-format.ts): its anchor, what Run types, and the
     // console it types into when that is not the page's terminal (console 0).
-    const step = parseStep(this.options.lang, this.options.meta?.__raw ?? '', this.source);
+    const step = stepOf(this.options, this.source);
     if (step) {
       node.properties['dataStep'] = stepAnchor(step.role);
       node.properties['dataRun'] = typedText(step);
@@ -120,12 +162,29 @@ const frame: ShikiTransformer = {
   },
   code(node) {
     this.addClassToHast(node, 'shiki-code');
+    // A line only one lab prints takes the line break before it along:
+    // hidden, it leaves no empty line behind.
+    node.children = node.children.map((child, i) => {
+      const next = node.children[i + 1];
+      if (child.type !== 'text' || child.value !== '\n' || next?.type !== 'element') return child;
+      const lab = next.properties['dataLab'];
+      if (lab === undefined) return child;
+      return {type: 'element', tagName: 'span', properties: {dataLab: lab}, children: [child]};
+    });
   },
   line(node, line) {
     const {highlight, firstLine} = metaOf(this.options);
     if (highlight.has(line + firstLine - 1)) {
       this.addClassToHast(node, 'highlighted');
     }
+    // In a step, an output line only one lab prints: marked, and shown without its marker.
+    if (!stepOf(this.options, this.source)) return;
+    const text = textOf(node);
+    if (text.startsWith('$ ')) return;
+    const {lab, text: shown} = outputLineLab(text);
+    if (!lab) return;
+    dropPrefix(node, text.length - shown.length);
+    node.properties['dataLab'] = lab;
   },
   root() {
     // A highlight past the end is a typo or a file that moved under the lesson.

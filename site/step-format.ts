@@ -17,11 +17,33 @@
  */
 import type {ConsoleIndex} from '../lab/protocol.ts';
 
+/**
+ * Where the lab VM runs: on the lab server (x86-64, QEMU) or in the
+ * reader's tab (i386, v86). The page shows a step's output for the one in use.
+ */
+export type Backend = 'server' | 'tab';
+export const BACKENDS: readonly Backend[] = ['server', 'tab'];
+
 export interface Command {
   /** What is typed, without the `$ `. */
   readonly command: string;
-  /** The lines it prints, each ending in "\n" ('' when it prints nothing). */
+  /** The lines it prints on the lab server, each ending in "\n" ('' when it prints nothing). */
   readonly output: string;
+  /**
+   * Set when the two labs print different lines (`[tab] `/`[server] `
+   * lines, see outputLineLab): the output on each.
+   */
+  readonly outputs?: Readonly<Record<Backend, string>>;
+}
+
+/**
+ * An output line only one lab prints starts with `[tab] ` or `[server] `
+ * (`… T __ia32_sys_my_syscall` on the i386 lab): the lab it belongs to and
+ * the line without the marker. Other lines are printed by both.
+ */
+export function outputLineLab(line: string): {lab?: Backend; text: string} {
+  const m = /^\[(server|tab)\] /.exec(line);
+  return m ? {lab: m[1] as Backend, text: line.slice(m[0].length)} : {text: line};
 }
 
 export type StepRole =
@@ -104,10 +126,16 @@ export function parseTranscript(code: string): Command[] {
     }
   }
   if (commands.length === 0) throw new Error('a step has no "$ " command line');
-  return commands.map(({command, output}) => ({
-    command,
-    output: output.map((l) => `${l}\n`).join(''),
-  }));
+  return commands.map(({command, output}) => {
+    const lines = output.map(outputLineLab);
+    const on = (backend: Backend): string =>
+      lines
+        .filter((l) => l.lab === undefined || l.lab === backend)
+        .map((l) => `${l.text}\n`)
+        .join('');
+    if (lines.every((l) => l.lab === undefined)) return {command, output: on('server')};
+    return {command, output: on('server'), outputs: {server: on('server'), tab: on('tab')}};
+  });
 }
 
 /** The step a fence describes, or undefined when it is not a step. */

@@ -2,9 +2,10 @@
 // as Debian ships it, and an image holding the lessons that do not need the
 // lab kernel's patch, their modules built against that kernel's headers.
 // Same busybox, /init and users as the lab image (image.ts builds both).
+import { join } from 'node:path';
 import { DEBIAN_KERNEL_PACKAGES, ensureHostPackages } from '../setup/host-packages.ts';
 import { debianKernel, type DebianKernel } from './debian-kernel.ts';
-import { buildImageFor, labImageTarget, lessonNames, needsLabKernel, type LabImage } from './image.ts';
+import { buildImageFor, hostToolchain, lessonNames, needsLabKernel, type LabImage } from './image.ts';
 import type { LabKernel } from './kernel.ts';
 
 export interface DebianLab {
@@ -23,7 +24,8 @@ export async function buildDebianLab(labKernel: LabKernel): Promise<DebianLab> {
     kdir: kernel.headers,
     lessons: lessonNames().filter((l) => !needsLabKernel(l)),
     // Debian's headers have no gen_init_cpio; the lab kernel's packs any image.
-    genInitCpio: labImageTarget(labKernel).genInitCpio,
+    genInitCpio: join(labKernel.tree, 'usr/gen_init_cpio'),
+    toolchain: hostToolchain(),
   });
   if (image.built) {
     console.log(`lab: image for Linux ${kernel.release} (${kernel.packageVersion}), lessons: ${image.info.lessons.join(' ')}`);

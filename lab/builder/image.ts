@@ -10,7 +10,7 @@ import { join, relative } from 'node:path';
 import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, cacheRoot } from '../paths.ts';
 import { BUSYBOX_PACKAGE } from '../setup/host-packages.ts';
 import { CacheEntry, InputHash, pruneSiblings } from './cache-entry.ts';
-import type { LabKernel } from './kernel.ts';
+import type { LabArch, LabKernel } from './kernel.ts';
 import { withLock } from './lock.ts';
 import { Progress, runStep } from './step.ts';
 
@@ -29,8 +29,8 @@ const LAB_MK = join(KERNEL_EXAMPLES_DIR, 'lab.mk');
  * that code changes what it builds.
  */
 const RECIPE = {
-  revision: 1,
-  busybox: { path: '/bin/busybox', package: BUSYBOX_PACKAGE },
+  revision: 2,
+  busybox: '/bin/busybox',
   dirs: ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/proc', '/sys', '/dev', '/tmp', '/etc', '/root', '/lab'],
   console: 'nod /dev/console 0600 0 0 c 5 1',
   /** Files of lab/image/ copied as they are: guest path, name, mode. */
@@ -42,23 +42,7 @@ const RECIPE = {
   /** Where lab/image/sigdfl.c, compiled, goes. */
   sigdfl: '/sbin/sigdfl',
   guestUser: { name: 'learner', uid: 1000, gid: 1000 },
-  /**
-   * User programs are built with musl: a static glibc binary is about
-   * 770 KB, a static musl one about 40 KB, and the image's size is boot
-   * time and memory for every VM.
-   */
-  userCC: 'musl-gcc',
   sigdflFlags: ['-O2', '-Wall', '-Wextra', '-Werror', '-static', '-s'],
-  /**
-   * musl's compiler driver sees only musl's headers; user programs also need
-   * the kernel's UAPI headers. Debian's linux-libc-dev has them for this
-   * kernel series: just these three folders.
-   */
-  uapiHeaders: [
-    ['linux', '/usr/include/linux'],
-    ['asm', '/usr/include/x86_64-linux-gnu/asm'],
-    ['asm-generic', '/usr/include/asm-generic'],
-  ],
   /**
    * A kernel built with CONFIG_DEBUG_INFO (Debian's) builds modules with
    * DWARF: 300-570 KB each, about 95% of it debug info that the guest never
@@ -84,6 +68,53 @@ export interface ImageInfo {
   lessons: string[];
 }
 
+/**
+ * What builds the guest's programs for one architecture, and the busybox
+ * it runs. User programs are built with musl on both: a static glibc
+ * binary is about 770 KB, a static musl one about 40 KB, and the image's
+ * size is boot time and memory for every VM (and download size in the tab).
+ */
+export interface Toolchain {
+  arch: LabArch;
+  /** The busybox binary on the host that goes into the guest. */
+  busybox: string;
+  busyboxVersion: string;
+  /** The compiler command for a static user program, before its own flags. */
+  cc: string[];
+  /**
+   * The kernel's UAPI headers (linux/, asm/, asm-generic/) for user
+   * programs: musl's driver sees only musl's own headers.
+   */
+  uapi: string;
+  /** What identifies the toolchain in an image's cache key (no paths of this machine). */
+  key: string;
+}
+
+/**
+ * The x86-64 toolchain: Debian's musl-gcc and busybox-static, and the
+ * UAPI headers of Debian's linux-libc-dev, which match this kernel series:
+ * just these three folders, linked from a folder of the cache.
+ */
+export function hostToolchain(): Toolchain {
+  const uapi = join(cacheRoot(), 'uapi-x86_64');
+  const links = [
+    ['linux', '/usr/include/linux'],
+    ['asm', '/usr/include/x86_64-linux-gnu/asm'],
+    ['asm-generic', '/usr/include/asm-generic'],
+  ] as const;
+  mkdirSync(uapi, { recursive: true });
+  for (const [name, target] of links) CacheEntry.link(join(uapi, name), target);
+  const busyboxVersion = execFileSync('dpkg-query', ['-W', '-f=${Version}', BUSYBOX_PACKAGE], { encoding: 'utf8' }).trim();
+  return {
+    arch: 'x86_64',
+    busybox: RECIPE.busybox,
+    busyboxVersion,
+    cc: ['musl-gcc'],
+    uapi,
+    key: JSON.stringify({ arch: 'x86_64', busyboxVersion, cc: 'musl-gcc', uapi: links }),
+  };
+}
+
 export interface LabImage {
   key: string;
   initramfs: string;
@@ -107,6 +138,7 @@ export interface ImageTarget {
   lessons: string[];
   /** gen_init_cpio, built with a kernel tree (headers packages do not ship it). */
   genInitCpio: string;
+  toolchain: Toolchain;
 }
 
 /** Lessons are the folders of kernel/ that have a Makefile. */
@@ -126,15 +158,17 @@ export function needsLabKernel(lesson: string): boolean {
   return readdirSync(join(KERNEL_EXAMPLES_DIR, lesson)).some((f) => f.endsWith('.patch'));
 }
 
-/** The lab image: every lesson, built against the lab kernel's tree. */
-export function labImageTarget(kernel: LabKernel): ImageTarget {
+/** A lab image: every lesson, built against a lab kernel's tree with the toolchain of its architecture. */
+export function labImageTarget(kernel: LabKernel, toolchain: Toolchain): ImageTarget {
+  if (toolchain.arch !== kernel.arch) throw new Error(`image: a ${toolchain.arch} toolchain for a ${kernel.arch} kernel`);
   return {
-    name: 'image',
+    name: kernel.arch === 'x86_64' ? 'image' : `image-${kernel.arch}`,
     kernelKey: kernel.key,
     release: kernel.info.release,
     kdir: kernel.tree,
     lessons: lessonNames(),
     genInitCpio: join(kernel.tree, 'usr/gen_init_cpio'),
+    toolchain,
   };
 }
 
@@ -154,10 +188,6 @@ function isSource(name: string): boolean {
   return ['Makefile', 'Kbuild', 'init', 'profile', 'fstab'].includes(name) || /\.(c|h|sh|patch|config|md)$/.test(name);
 }
 
-function busyboxVersion(): string {
-  return execFileSync('dpkg-query', ['-W', '-f=${Version}', RECIPE.busybox.package], { encoding: 'utf8' }).trim();
-}
-
 function imageEntry(target: ImageTarget): CacheEntry<ImageInfo> {
   return new CacheEntry<ImageInfo>(join(cacheRoot(), target.name), imageKey(target));
 }
@@ -169,7 +199,7 @@ function imageEntry(target: ImageTarget): CacheEntry<ImageInfo> {
 export function imageKey(target: ImageTarget): string {
   const hash = new InputHash()
     .add('kernel', target.kernelKey)
-    .add('busybox', busyboxVersion())
+    .add('toolchain', target.toolchain.key)
     .add('recipe', JSON.stringify(RECIPE));
   const lessonDirs = target.lessons.map((l) => join(KERNEL_EXAMPLES_DIR, l));
   for (const f of [...sourceFiles(IMAGE_FILES), LAB_MK, ...lessonDirs.flatMap(sourceFiles)]) {
@@ -178,9 +208,9 @@ export function imageKey(target: ImageTarget): string {
   return hash.digest();
 }
 
-/** The lab image, for the lab kernel. */
-export function buildImage(kernel: LabKernel): Promise<LabImage> {
-  return buildImageFor(labImageTarget(kernel));
+/** A lab image, for a lab kernel. */
+export function buildImage(kernel: LabKernel, toolchain: Toolchain): Promise<LabImage> {
+  return buildImageFor(labImageTarget(kernel, toolchain));
 }
 
 export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
@@ -193,7 +223,8 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     const progress = new Progress(target.name);
     entry.reset();
     const log = entry.path('build.log');
-    const { lessons, kdir } = target;
+    const { lessons, kdir, toolchain } = target;
+    const make = ['make', `ARCH=${toolchain.arch}`, `KDIR=${kdir}`];
     const list: string[] = [];
     const dirs = new Set<string>();
     const dir = (p: string): void => {
@@ -209,9 +240,9 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
 
     for (const d of RECIPE.dirs) dir(d);
     list.push(RECIPE.console);
-    const busybox = RECIPE.busybox.path;
-    file(busybox, busybox, 0o755);
-    for (const applet of execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n')) {
+    const busybox = RECIPE.busybox;
+    file(busybox, toolchain.busybox, 0o755);
+    for (const applet of appletList(toolchain)) {
       const guest = `/${applet}`;
       if (!applet || guest === busybox) continue;
       dir(guest.slice(0, guest.lastIndexOf('/')));
@@ -219,7 +250,7 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     }
     for (const [guest, name, mode] of RECIPE.imageFiles) file(guest, join(IMAGE_FILES, name), mode);
     const sigdfl = entry.path('sigdfl');
-    await runStep([RECIPE.userCC, ...RECIPE.sigdflFlags, '-o', sigdfl, join(IMAGE_FILES, 'sigdfl.c')], {
+    await runStep([...toolchain.cc, ...RECIPE.sigdflFlags, '-o', sigdfl, join(IMAGE_FILES, 'sigdfl.c')], {
       cwd: entry.dir,
       log,
     });
@@ -232,7 +263,7 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     file('/etc/passwd', join(etc, 'passwd'), 0o644);
     file('/etc/group', join(etc, 'group'), 0o644);
 
-    const uapi = muslKernelHeaders(entry.path('uapi'));
+    const cc = [...toolchain.cc, '-isystem', toolchain.uapi].join(' ');
     // The lessons' Makefiles include ../lab.mk (../../lab.mk from original/).
     mkdirSync(entry.path('lessons'), { recursive: true });
     cpSync(LAB_MK, entry.path('lessons', 'lab.mk'));
@@ -250,9 +281,9 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
         // User programs first, with the recipe's compiler; the modules' make
         // below then finds user_program up to date and builds only the modules.
         if (existsSync(join(sub, 'user_program.c'))) {
-          await runStep(['make', `KDIR=${kdir}`, `CC=${RECIPE.userCC} -isystem ${uapi}`, 'user_program'], { cwd: sub, log: lessonLog });
+          await runStep([...make, `CC=${cc}`, 'user_program'], { cwd: sub, log: lessonLog });
         }
-        await runStep(['make', `-j${cpus().length}`, `KDIR=${kdir}`], { cwd: sub, log: lessonLog });
+        await runStep([...make, `-j${cpus().length}`], { cwd: sub, log: lessonLog });
         const modules = readdirSync(sub).filter((f) => f.endsWith('.ko'));
         if (modules.length > 0) await runStep([...RECIPE.stripModules, ...modules], { cwd: sub, log: lessonLog });
         if (existsSync(join(sub, 'user_program'))) await runStep([...RECIPE.stripPrograms, 'user_program'], { cwd: sub, log: lessonLog });
@@ -273,7 +304,7 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     writeFileSync(listFile, list.join('\n') + '\n');
     const cpio = execFileSync(target.genInitCpio, [listFile], { maxBuffer: 1 << 30 });
     writeFileSync(entry.path('initramfs.cpio'), cpio);
-    const info: ImageInfo = { kernelKey: target.kernelKey, release: target.release, busyboxVersion: busyboxVersion(), lessons };
+    const info: ImageInfo = { kernelKey: target.kernelKey, release: target.release, busyboxVersion: toolchain.busyboxVersion, lessons };
     entry.commit(info, ['initramfs.cpio'], (Date.now() - started) / 1000);
     await pruneSiblings(entry.parent, entry.key, 3);
     progress.done(`initramfs with ${lessons.length} lessons, ${(cpio.length / 1024).toFixed(0)} KiB`);
@@ -295,11 +326,23 @@ async function inParallel<T, R>(items: readonly T[], limit: number, f: (item: T)
   return results;
 }
 
-/** A folder of links to the recipe's UAPI headers, for the user programs' compiler. */
-function muslKernelHeaders(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, target] of RECIPE.uapiHeaders) symlinkSync(target, join(dir, name));
-  return dir;
+/**
+ * The applets busybox links, asked of the binary itself. The i386 one runs
+ * on an x86-64 host that runs 32-bit programs (Debian's kernels do); where
+ * it cannot, the host's busybox of the same version has the same list.
+ */
+function appletList(toolchain: Toolchain): string[] {
+  const list = (busybox: string): string[] =>
+    execFileSync(busybox, ['--list-full'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  try {
+    return list(toolchain.busybox);
+  } catch (e) {
+    const host = hostToolchain();
+    if (host.busyboxVersion !== toolchain.busyboxVersion) {
+      throw new Error(`image: cannot run ${toolchain.busybox} for its applets (${(e as Error).message}), and the host's busybox is another version`);
+    }
+    return list(host.busybox);
+  }
 }
 
 function isBuildOutput(path: string): boolean {

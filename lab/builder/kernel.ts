@@ -6,19 +6,21 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, currentKernelTree, kernelCacheDir } from '../paths.ts';
+import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, cacheRoot, currentKernelTree } from '../paths.ts';
 import { KERNEL_SOURCE_PACKAGE as SOURCE_PACKAGE } from '../setup/host-packages.ts';
 import { CacheEntry, InputHash, pruneSiblings } from './cache-entry.ts';
 import { withLock } from './lock.ts';
 import { Progress, runStep } from './step.ts';
 
 const SOURCE_TARBALL = `/usr/src/${SOURCE_PACKAGE}.tar.xz`;
-const FRAGMENT = join(LAB_DIR, 'kernel.config');
 /**
  * Patches the lab itself needs, applied before the lessons': they are about
- * running under QEMU, not about anything a lesson teaches.
+ * running under an emulator, not about anything a lesson teaches.
  */
 const LAB_PATCHES_DIR = join(LAB_DIR, 'kernel-patches');
+
+/** The two labs: x86-64 under QEMU on the lab server, i386 under v86 in the reader's tab. */
+export type LabArch = 'x86_64' | 'i386';
 
 /**
  * How the kernel is built, as data (the policy is in cache-entry.ts): the
@@ -27,17 +29,40 @@ const LAB_PATCHES_DIR = join(LAB_DIR, 'kernel-patches');
  * around it (messages, progress) does not. Bump `revision` when a change to
  * that code changes what it builds.
  */
-const RECIPE = {
-  revision: 1,
-  arch: 'x86_64',
-  patch: ['patch', '-p1', '--forward', '--batch'],
-  baseConfig: 'tinyconfig',
-  targets: ['vmlinux', 'bzImage', 'modules'],
-  // QEMU boots the ELF vmlinux through its PVH entry; without symbols it
-  // loads faster. The unstripped one stays for modules and debugging.
-  bootImage: 'vmlinux.boot',
-  outputs: ['linux/vmlinux', 'linux/arch/x86/boot/bzImage', 'linux/Module.symvers', 'linux/usr/gen_init_cpio', 'vmlinux.boot'],
+const RECIPES = {
+  x86_64: {
+    revision: 1,
+    arch: 'x86_64',
+    cacheDir: 'kernel',
+    patch: ['patch', '-p1', '--forward', '--batch'],
+    baseConfig: 'tinyconfig',
+    fragments: ['kernel.config', 'kernel-x86_64.config'],
+    targets: ['vmlinux', 'bzImage', 'modules'],
+    // QEMU boots the ELF vmlinux through its PVH entry; without symbols it
+    // loads faster. The unstripped one stays for modules and debugging.
+    bootImage: 'vmlinux.boot',
+    // Debian's linux-libc-dev has this series' UAPI headers for x86-64.
+    uapiHeaders: undefined,
+    outputs: ['linux/vmlinux', 'linux/arch/x86/boot/bzImage', 'linux/Module.symvers', 'linux/usr/gen_init_cpio', 'vmlinux.boot'],
+  },
+  i386: {
+    revision: 1,
+    arch: 'i386',
+    cacheDir: 'kernel-i386',
+    patch: ['patch', '-p1', '--forward', '--batch'],
+    baseConfig: 'tinyconfig',
+    fragments: ['kernel.config', 'kernel-i386.config'],
+    // v86 boots a bzImage. `headers`: Debian has no i386 UAPI headers on
+    // an amd64 host without installing linux-libc-dev:i386; the tree makes
+    // its own (in usr/include), which are the running kernel's exactly.
+    targets: ['bzImage', 'modules', 'headers'],
+    bootImage: undefined,
+    uapiHeaders: 'linux/usr/include',
+    outputs: ['linux/arch/x86/boot/bzImage', 'linux/Module.symvers', 'linux/usr/gen_init_cpio', 'linux/usr/include/linux/version.h'],
+  },
 } as const;
+
+type Recipe = (typeof RECIPES)[LabArch];
 
 /** Cache entries kept besides the current one (each is a 1.6 GB tree). */
 const KEEP_KERNELS = 2;
@@ -57,13 +82,16 @@ export interface KernelInfo {
 }
 
 export interface LabKernel {
+  arch: LabArch;
   key: string;
   /** The configured and built source tree: KDIR for out-of-tree modules. */
   tree: string;
   vmlinux: string;
-  /** What QEMU boots: the stripped vmlinux. */
+  /** What the emulator boots: the stripped vmlinux for QEMU, the bzImage for v86. */
   bootImage: string;
   bzImage: string;
+  /** The kernel's UAPI headers for user programs (linux/, asm/, asm-generic/), if the recipe makes them. */
+  uapiHeaders?: string;
   info: KernelInfo;
   /** True when this call built it, false when it came from the cache. */
   built: boolean;
@@ -96,6 +124,7 @@ function packageVersion(): string {
 }
 
 interface KernelInputs {
+  recipe: Recipe;
   entry: CacheEntry<KernelInfo>;
   pkgVersion: string;
   fragments: string[];
@@ -111,46 +140,58 @@ export function labKernelPatches(): string[] {
     .map((f) => join(LAB_PATCHES_DIR, f));
 }
 
-function kernelInputs(): KernelInputs {
+function kernelInputs(arch: LabArch): KernelInputs {
+  const recipe = RECIPES[arch];
   const pkgVersion = packageVersion();
   const { patches: lessonPatches, fragments: lessonFragments } = lessonKernelInputs();
-  const fragments = [FRAGMENT, ...lessonFragments];
+  const fragments = [...recipe.fragments.map((f) => join(LAB_DIR, f)), ...lessonFragments];
   const patches = [...labKernelPatches(), ...lessonPatches];
-  const hash = new InputHash().add('package', `${SOURCE_PACKAGE} ${pkgVersion}`).add('recipe', JSON.stringify(RECIPE));
+  const hash = new InputHash().add('package', `${SOURCE_PACKAGE} ${pkgVersion}`).add('recipe', JSON.stringify(recipe));
   for (const f of fragments) hash.add('fragment', relative(REPO_ROOT, f)).addFile('content', f);
   for (const p of patches) hash.add('patch', relative(REPO_ROOT, p)).addFile('content', p);
-  const entry = new CacheEntry<KernelInfo>(kernelCacheDir(), hash.digest());
-  return { entry, pkgVersion, fragments, patches };
+  const entry = new CacheEntry<KernelInfo>(join(cacheRoot(), recipe.cacheDir), hash.digest());
+  return { recipe, entry, pkgVersion, fragments, patches };
 }
 
-/** The lab kernel's cache key, from the installed source package, the recipe and every input file. */
-export function kernelKey(): string {
-  return kernelInputs().entry.key;
+/** A lab kernel's cache key, from the installed source package, the recipe and every input file. */
+export function kernelKey(arch: LabArch = 'x86_64'): string {
+  return kernelInputs(arch).entry.key;
 }
 
-function toLabKernel(entry: CacheEntry<KernelInfo>, info: KernelInfo, built: boolean): LabKernel {
+function toLabKernel({ recipe, entry }: KernelInputs, info: KernelInfo, built: boolean): LabKernel {
   const tree = entry.path('linux');
+  const bzImage = join(tree, 'arch/x86/boot/bzImage');
   return {
+    arch: recipe.arch,
     key: entry.key,
     tree,
     vmlinux: join(tree, 'vmlinux'),
-    bootImage: entry.path(RECIPE.bootImage),
-    bzImage: join(tree, 'arch/x86/boot/bzImage'),
+    bootImage: recipe.bootImage ? entry.path(recipe.bootImage) : bzImage,
+    bzImage,
+    ...(recipe.uapiHeaders ? { uapiHeaders: entry.path(recipe.uapiHeaders) } : {}),
     info,
     built,
   };
 }
 
+/**
+ * The x86-64 kernel's tree is also the lessons' default KDIR
+ * (currentKernelTree(), kernel/lab.mk); the i386 one gets the same kind of
+ * link in its own folder, for anyone building against it by hand.
+ */
+function currentLink(recipe: Recipe): string {
+  return recipe.arch === 'x86_64' ? currentKernelTree() : join(cacheRoot(), recipe.cacheDir, 'current');
+}
 
-export async function buildKernel(): Promise<LabKernel> {
-  const inputs = kernelInputs();
-  const { entry } = inputs;
-  const current = currentKernelTree();
+export async function buildKernel(arch: LabArch = 'x86_64'): Promise<LabKernel> {
+  const inputs = kernelInputs(arch);
+  const { entry, recipe } = inputs;
+  const current = currentLink(recipe);
   return withLock(entry.lock, 'kernel', async () => {
     const cached = entry.verified();
     if (cached) {
       CacheEntry.link(current, entry.path('linux'));
-      return toLabKernel(entry, cached.info, false);
+      return toLabKernel(inputs, cached.info, false);
     }
     const started = Date.now();
     // Read before the prune below can delete the tree it names.
@@ -160,18 +201,19 @@ export async function buildKernel(): Promise<LabKernel> {
     const pruned = pruneSiblings(entry.parent, entry.key, KEEP_KERNELS);
     try {
       const info = await build(inputs, estimate);
-      entry.commit(info, [...RECIPE.outputs], (Date.now() - started) / 1000);
+      entry.commit(info, [...recipe.outputs], (Date.now() - started) / 1000);
       CacheEntry.link(current, entry.path('linux'));
-      return toLabKernel(entry, info, true);
+      return toLabKernel(inputs, info, true);
     } finally {
       await pruned;
     }
   });
 }
 
-async function build({ entry, pkgVersion, fragments, patches }: KernelInputs, estimate: number): Promise<KernelInfo> {
-  const progress = new Progress('kernel');
-  console.log(`kernel: building Linux from ${SOURCE_PACKAGE} ${pkgVersion} into ${entry.dir}`);
+async function build({ recipe, entry, pkgVersion, fragments, patches }: KernelInputs, estimate: number): Promise<KernelInfo> {
+  const label = recipe.arch === 'x86_64' ? 'kernel' : `kernel ${recipe.arch}`;
+  const progress = new Progress(label);
+  console.log(`${label}: building Linux for ${recipe.arch} from ${SOURCE_PACKAGE} ${pkgVersion} into ${entry.dir}`);
   entry.reset();
   const log = entry.path('build.log');
   const tree = entry.path('linux');
@@ -180,17 +222,17 @@ async function build({ entry, pkgVersion, fragments, patches }: KernelInputs, es
   await runStep(['tar', '-xf', SOURCE_TARBALL, '-C', tree, '--strip-components=1'], { cwd: entry.dir, log });
   for (const p of patches) {
     progress.done(`applying ${relative(REPO_ROOT, p)}`);
-    await runStep([...RECIPE.patch, '-i', p], { cwd: tree, log });
+    await runStep([...recipe.patch, '-i', p], { cwd: tree, log });
   }
-  progress.done(`configuring: ${RECIPE.baseConfig} + ${fragments.map((f) => relative(REPO_ROOT, f)).join(' + ')}`);
-  const make = ['make', `ARCH=${RECIPE.arch}`];
-  await runStep([...make, RECIPE.baseConfig], { cwd: tree, log });
+  progress.done(`configuring: ${recipe.baseConfig} + ${fragments.map((f) => relative(REPO_ROOT, f)).join(' + ')}`);
+  const make = ['make', `ARCH=${recipe.arch}`];
+  await runStep([...make, recipe.baseConfig], { cwd: tree, log });
   await runStep(['scripts/kconfig/merge_config.sh', '-m', '.config', ...fragments], { cwd: tree, log });
   await runStep([...make, 'olddefconfig'], { cwd: tree, log });
   checkConfig(join(tree, '.config'), fragments);
 
   let compiled = 0;
-  await runStep([...make, `-j${cpus().length + 1}`, ...RECIPE.targets], {
+  await runStep([...make, `-j${cpus().length + 1}`, ...recipe.targets], {
     cwd: tree,
     log,
     onLine: (line) => {
@@ -200,7 +242,7 @@ async function build({ entry, pkgVersion, fragments, patches }: KernelInputs, es
       progress.update(`compiling, ${compiled} of about ${estimate} files (${pct}%)`);
     },
   });
-  await runStep(['strip', '-o', entry.path(RECIPE.bootImage), join(tree, 'vmlinux')], { cwd: tree, log });
+  if (recipe.bootImage) await runStep(['strip', '-o', entry.path(recipe.bootImage), join(tree, 'vmlinux')], { cwd: tree, log });
   const release = readFileSync(join(tree, 'include/config/kernel.release'), 'utf8').trim();
   progress.done(`built Linux ${release} (${compiled} files compiled)`);
   return {

@@ -1,7 +1,7 @@
 // Everything a lab VM needs, built or taken from the cache: host packages,
 // then the kernel, then the image that depends on it.
 import { KERNEL_SOURCE_PACKAGE, ensureHostPackages } from '../setup/host-packages.ts';
-import { buildImage, type LabImage } from './image.ts';
+import { buildImage, hostToolchain, type LabImage } from './image.ts';
 import { buildKernel, type LabKernel } from './kernel.ts';
 
 export interface Lab {
@@ -13,7 +13,7 @@ export async function buildLab({ quiet = false } = {}): Promise<Lab> {
   const started = Date.now();
   ensureHostPackages();
   const kernel = await buildKernel();
-  const image = await buildImage(kernel);
+  const image = await buildImage(kernel, hostToolchain());
   if (!quiet || kernel.built || image.built) {
     const what = kernel.built || image.built ? 'built' : 'up to date, nothing rebuilt';
     const secs = ((Date.now() - started) / 1000).toFixed(1);

@@ -3,6 +3,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { TAB_ASSET_DIR, TAB_ASSETS } from '../tab/layout.ts';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -90,8 +91,11 @@ export function siteHandler(root: string, extra?: (req: IncomingMessage, res: Se
       }
     }
     const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    // Docusaurus puts a content hash in asset names; pages must be revalidated.
-    const cache = /\/assets\//.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
+    // Pages must be revalidated.
+    // Docusaurus' assets and the tab lab's files (but its manifest) have the
+    // hash of their content in their names: they never change.
+    const immutable = /\/assets\//.test(file) || (file.includes(`/${TAB_ASSET_DIR}/`) && !file.endsWith(`/${TAB_ASSETS.manifest}`));
+    const cache = immutable ? 'public, max-age=31536000, immutable' : 'no-cache';
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': cache, 'Content-Length': statSync(file).size });
     if (req.method === 'HEAD') {
       res.end();

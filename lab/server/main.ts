@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildLab } from '../builder/lab.ts';
+import { buildTabLab } from '../builder/tab-lab.ts';
 import { accelFromEnv } from '../vm/boot.ts';
 import { SITE_ROOT, ensureSite } from '../builder/site.ts';
 import { applyOverrides, defaultLimits, envName, flagName, type Limits } from './limits.ts';
@@ -54,6 +55,9 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
   const limits = applyOverrides(defaultLimits(), overrides);
 
   const lab = await buildLab();
+  // The site serves the tab lab's files too: a reader can run a lesson in
+  // the tab instead of on this server.
+  await buildTabLab();
   if (!values['no-site-build'] && !ensureSite()) {
     console.error('lab server: the site build failed; serving what is in build/, if anything');
   }

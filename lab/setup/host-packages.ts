@@ -32,6 +32,40 @@ export const LAB_PACKAGES: readonly HostPackage[] = [
 ];
 
 /**
+ * The i386 lab, which v86 runs in the reader's browser tab
+ * (lab/builder/i386-userland.ts, lab/builder/tab-snapshot.ts). Its busybox
+ * and musl come from Debian's i386 packages, taken with `apt-get download`
+ * rather than installed: busybox-static:i386 would replace the host's
+ * /bin/busybox, which the x86-64 image copies.
+ */
+export const I386_ARCH = 'i386';
+export const I386_DOWNLOADS = [BUSYBOX_PACKAGE, 'musl', 'musl-dev'] as const;
+export const TAB_LAB_PACKAGES: readonly HostPackage[] = [
+  { name: 'lib32gcc-12-dev', why: "the i386 lab's user programs (32-bit libgcc and crt files for gcc -m32)" },
+  { name: 'seabios', why: 'the BIOS v86 boots the i386 lab with' },
+  { name: 'zstd', why: 'compresses the i386 lab snapshot (v86 restores .zst states itself)' },
+];
+
+/**
+ * dpkg must know the i386 architecture for apt to fetch i386 packages: as
+ * root it is added (and the package lists refreshed), otherwise we stop with
+ * the commands to run.
+ */
+export function ensureForeignArchitecture(arch: string = I386_ARCH): void {
+  const r = spawnSync('dpkg', ['--print-foreign-architectures'], { encoding: 'utf8' });
+  if (r.error) throw new Error('setup: dpkg not found; the lab needs a Debian-based host');
+  if (r.stdout.split('\n').includes(arch)) return;
+  const commands = `dpkg --add-architecture ${arch} && apt-get update`;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`setup: the ${arch} lab needs Debian's ${arch} packages\nsetup: run: sudo sh -c '${commands}'`);
+  }
+  console.log(`setup: adding the ${arch} architecture to dpkg, for the ${arch} lab's busybox and musl`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  run(['dpkg', '--add-architecture', arch], env);
+  run(['apt-get', 'update'], env);
+}
+
+/**
  * The second kernel the tests run the lessons on (lab/builder/debian-kernel.ts):
  * Debian's meta-packages, which depend on the newest 6.12 cloud kernel and
  * its headers, so a fresh machine gets whatever 6.12 Debian ships now and an

@@ -1,10 +1,12 @@
 // What `npm test` needs before the first test runs: the lab's host packages
 // plus the test-only ones, the lab kernel and image (cached), the image for
-// Debian's 6.12 kernel (cached), the site.
+// Debian's 6.12 kernel (cached), the tab lab and its saved state (cached),
+// the site, which serves the tab lab's files.
 import { buildDebianLab } from '../builder/debian-lab.ts';
 import { buildLab } from '../builder/lab.ts';
+import { buildTabLab } from '../builder/tab-lab.ts';
 import { ensureSite } from '../builder/site.ts';
-import { DEBIAN_KERNEL_PACKAGES, LAB_PACKAGES, ensureHostPackages, type HostPackage } from './host-packages.ts';
+import { DEBIAN_KERNEL_PACKAGES, LAB_PACKAGES, TAB_LAB_PACKAGES, ensureHostPackages, type HostPackage } from './host-packages.ts';
 
 export const TEST_PACKAGES: readonly HostPackage[] = [
   { name: 'chromium', why: 'end-to-end tests in a headless browser' },
@@ -12,9 +14,10 @@ export const TEST_PACKAGES: readonly HostPackage[] = [
   ...DEBIAN_KERNEL_PACKAGES,
 ];
 
-ensureHostPackages([...LAB_PACKAGES, ...TEST_PACKAGES]);
+ensureHostPackages([...LAB_PACKAGES, ...TAB_LAB_PACKAGES, ...TEST_PACKAGES]);
 const lab = await buildLab();
 await buildDebianLab(lab.kernel);
+await buildTabLab();
 // The end-to-end tests open the built site; a failed build (a broken link,
 // a missing included file) fails the test run here.
 if (!ensureSite()) {

@@ -4,10 +4,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { needsLabKernel } from '../../lab/builder/image.ts';
 import { bootVM } from '../../lab/vm/boot.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeTabMachine } from '../../lab/tab/node-emulator.ts';
+import { TabVM } from '../../lab/tab/tab-vm.ts';
 import type { CommandResult, LabVM } from '../../lab/vm/lab-vm.ts';
 import { debianTarget, labTarget, type BootTarget } from '../../lab/vm/target.ts';
 import { normaliseTimestamps } from '../../site/step-format.ts';
-import { testDebianLab, testLab } from './lab.ts';
+import { testDebianLab, testLab, testTabLab } from './lab.ts';
 
 /** A kernel the lessons are tested on, with what a test may need to know about it. */
 export interface TestKernel {
@@ -71,13 +75,42 @@ export async function expectRun(vm: LabVM, command: string, expect: Expect = {})
   return { output, status: r.status };
 }
 
-/** A VM booted into /lab/<lesson>, on the lab kernel unless told otherwise. */
-/** How many kernel log lines each VM had when its lesson began. */
-const bootLogLines = new WeakMap<LabVM, number>();
+/** What the lesson tests need of a VM, on QEMU (LabVM) or in v86 (TabVM). */
+export interface Guest {
+  exec(command: string, opts?: { timeoutMs?: number }): Promise<CommandResult>;
+  stop(): Promise<unknown>;
+}
 
+/** How many kernel log lines each VM had when its lesson began. */
+const bootLogLines = new WeakMap<Guest, number>();
+
+async function markLessonStart(vm: Guest): Promise<void> {
+  bootLogLines.set(vm, Number((await vm.exec('dmesg | wc -l')).output.trim()));
+}
+
+/** A VM booted into /lab/<lesson>, on the lab kernel unless told otherwise. */
 export async function lessonVM(lesson: string, kernel: TestKernel = LAB_KERNEL, extraConsoles = 0): Promise<LabVM> {
   const vm = await bootVM(await kernel.target(), { lesson, extraConsoles });
-  bootLogLines.set(vm, Number((await vm.exec('dmesg | wc -l')).output.trim()));
+  await markLessonStart(vm);
+  return vm;
+}
+
+/**
+ * The i386 lab in v86 under Node, restored from the saved state the page
+ * downloads (the real one, from the cache) and entered into /lab/<lesson>.
+ * It always has console 1, as in the page.
+ */
+export async function tabLessonVM(lesson: string): Promise<TabVM> {
+  const lab = await testTabLab();
+  const machine = await nodeTabMachine({ kind: 'state', state: readFileSync(join(lab.assetDir, lab.manifest.state.file)) });
+  const vm = new TabVM(machine);
+  try {
+    await vm.enter(lesson);
+    await markLessonStart(vm);
+  } catch (e) {
+    await vm.stop();
+    throw e;
+  }
   return vm;
 }
 
@@ -87,7 +120,7 @@ export async function lessonVM(lesson: string, kernel: TestKernel = LAB_KERNEL, 
  * TCG, Debian's 6.12 kernel now and then warns about a debug exception
  * (exc_debug_kernel) while it boots, before any module is loaded.
  */
-export async function assertCleanKernelLog(vm: LabVM): Promise<void> {
+export async function assertCleanKernelLog(vm: Guest): Promise<void> {
   const log = (await vm.exec('dmesg')).output.split('\n').slice(bootLogLines.get(vm) ?? 0);
   const bad = log.filter((l) => /BUG|WARNING|Oops|Call Trace/.test(l));
   assert.deepEqual(bad, [], 'the kernel log has BUG/WARNING/Oops/Call Trace lines');

@@ -2,9 +2,11 @@
 // they only come from the cache (building if someone runs one file by hand).
 import { buildDebianLab, type DebianLab } from '../../lab/builder/debian-lab.ts';
 import { buildLab, type Lab } from '../../lab/builder/lab.ts';
+import { buildTabLab, type TabLab } from '../../lab/builder/tab-lab.ts';
 
 let lab: Promise<Lab> | undefined;
 let debianLab: Promise<DebianLab> | undefined;
+let tabLab: Promise<TabLab> | undefined;
 
 export function testLab(): Promise<Lab> {
   lab ??= buildLab({ quiet: true });
@@ -15,4 +17,10 @@ export function testLab(): Promise<Lab> {
 export function testDebianLab(): Promise<DebianLab> {
   debianLab ??= testLab().then((l) => buildDebianLab(l.kernel));
   return debianLab;
+}
+
+/** The i386 lab the page runs in v86, with its saved state. */
+export function testTabLab(): Promise<TabLab> {
+  tabLab ??= buildTabLab({ quiet: true });
+  return tabLab;
 }

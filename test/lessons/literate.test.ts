@@ -1,17 +1,30 @@
 // Literate tests: every runnable step a lesson page shows, run in a fresh lab
 // VM in page order, its output compared with what the page says it prints
 // (site/AUTHORING.md). A page cannot show output the code does not produce.
+// Every page runs on both labs a reader can get: the x86-64 one under QEMU
+// (the lab server's) and the i386 one in v86 (the reader's tab), restored
+// from the same saved state the page downloads.
 //
-// UKLAB_LESSONS=ioctl,signal runs only those pages (by lab or page name).
+// UKLAB_LESSONS=ioctl,signal runs only those pages (by lab or page name);
+// UKLAB_BACKENDS=tab (or server) only one lab.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import type { LabVM } from '../../lab/vm/lab-vm.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
-import { extractSteps, outputMatches, stepAnchor, type PageSteps, type Step } from '../../site/steps.ts';
-import { assertCleanKernelLog, lessonVM, transcript } from '../helpers/guest.ts';
+import { extractSteps, outputMatches, stepAnchor, type Backend, type PageSteps, type Step } from '../../site/steps.ts';
+import { assertCleanKernelLog, lessonVM, tabLessonVM, transcript, type Guest } from '../helpers/guest.ts';
+
+/** A lesson VM with its second console, on either lab. */
+interface LessonGuest extends Guest {
+  readonly extraConsoles: readonly { on(event: 'data', fn: (d: string) => void): unknown; write(d: string): void }[];
+}
+
+const BACKENDS: { name: Backend; label: string; boot: (lab: string, consoles: number) => Promise<LessonGuest> }[] = [
+  { name: 'server', label: 'on the lab server (QEMU, x86-64)', boot: (lab, consoles) => lessonVM(lab, undefined, consoles) },
+  { name: 'tab', label: 'in the tab (v86, i386)', boot: (lab) => tabLessonVM(lab) },
+];
 
 const EN = path.join(REPO_ROOT, 'docs');
 const ZH = path.join(REPO_ROOT, 'i18n/zh-Hans/docusaurus-plugin-content-docs/current');
@@ -48,17 +61,23 @@ function label(step: Step): string {
 }
 
 /** A step's commands: each exits 0 but the last (status=N), each prints what the page shows. */
-async function runStep(vm: LabVM, step: Step): Promise<void> {
+async function runStep(vm: Guest, step: Step, backend: Backend): Promise<void> {
   for (const [i, c] of step.commands.entries()) {
     const r = await vm.exec(c.command, { timeoutMs: step.timeoutMs });
     const want = i === step.commands.length - 1 ? step.status : 0;
     const seen = transcript(c.command, r.output, r.status);
+    const shown = outputOn(c, backend);
     assert.equal(r.status, want, `exit status${seen}`);
     assert.ok(
-      outputMatches(c.output, r.output),
-      `the page shows:\n${c.output}but the lab printed:${seen}`,
+      outputMatches(shown, r.output),
+      `the page shows:\n${shown}but the lab printed:${seen}`,
     );
   }
+}
+
+/** What the page shows a command printing on `backend`'s lab. */
+function outputOn(c: Step['commands'][number], backend: Backend): string {
+  return c.outputs?.[backend] ?? c.output;
 }
 
 /*
@@ -72,7 +91,10 @@ class SecondConsole {
   private pending?: { from: number; step: Step };
   private readonly type: (line: string) => void;
 
-  constructor(vm: LabVM) {
+  constructor(
+    vm: LessonGuest,
+    private readonly backend: Backend,
+  ) {
     // The VM's extra consoles are numbered from 1.
     const c = vm.extraConsoles[0];
     if (!c) throw new Error('the VM has no console 1');
@@ -91,7 +113,7 @@ class SecondConsole {
     const p = this.pending;
     if (!p) return;
     this.pending = undefined;
-    const want = p.step.commands.map((c) => c.output).join('');
+    const want = p.step.commands.map((c) => outputOn(c, this.backend)).join('');
     const commands = p.step.commands.map((c) => c.command);
     assert.ok(
       await until(() => outputMatches(want, this.shown(p.from, commands)), p.step.timeoutMs),
@@ -142,75 +164,87 @@ for (const page of all) {
 
     const lab = page.en.lab;
     if (lab === undefined) return;
-    let vm: LabVM | undefined;
-    let second: SecondConsole | undefined;
-    let broken: string | undefined;
-    const twoConsoles = page.en.steps.some((s) => s.console === 1);
-    before(async () => {
-      vm = await lessonVM(lab, undefined, twoConsoles ? 1 : 0);
-      if (twoConsoles) second = new SecondConsole(vm);
-    });
-    after(async () => {
-      await vm?.stop();
-    });
-
-    const checks = new Map<number, Step>();
-    for (const step of page.en.steps) {
-      test(label(step), async (t) => {
-        if (broken) return t.skip(`an earlier step failed (${broken})`);
-        if (!vm) throw new Error(`the ${lab} VM did not boot`);
-        try {
-          const [check] = step.commands;
-          switch (step.role.kind) {
-            case 'step':
-              if (step.console === 1) await second?.run(step);
-              else await runStep(vm, step);
-              break;
-            case 'check': {
-              // Before the solution the check must say what is missing.
-              assert.ok(check, 'a check has one command');
-              assert.match(check.output, /^PASS: .+\n$/, 'a check fence shows the one PASS line of a solved exercise');
-              const r = await vm.exec(check.command, { timeoutMs: step.timeoutMs });
-              const seen = transcript(check.command, r.output, r.status);
-              assert.equal(r.status, 1, `an unsolved exercise's check exits 1${seen}`);
-              assert.match(r.output, /^NOT YET: .+\n$/, `an unsolved exercise's check prints one NOT YET line${seen}`);
-              checks.set(step.role.exercise, step);
-              break;
-            }
-            case 'solution': {
-              await runStep(vm, step);
-              const checkStep = checks.get(step.role.exercise);
-              const c = checkStep?.commands[0];
-              assert.ok(checkStep && c, `exercise ${step.role.exercise}'s check did not run`);
-              const r = await vm.exec(c.command, { timeoutMs: checkStep.timeoutMs });
-              const seen = transcript(c.command, r.output, r.status);
-              assert.equal(r.status, 0, `after the solution the check passes${seen}`);
-              assert.ok(outputMatches(c.output, r.output), `after the solution the check prints ${c.output}${seen}`);
-              break;
-            }
-          }
-        } catch (error) {
-          broken = stepAnchor(step.role);
-          throw error;
-        }
-      });
+    for (const backend of backends()) {
+      describe(backend.label, () => runPage(page, lab, backend));
     }
+  });
+}
 
-    if (twoConsoles) {
-      test('console 1 (the second terminal) showed what the page says', async (t) => {
-        if (broken) return t.skip(`an earlier step failed (${broken})`);
-        await second?.settle();
-      });
-    }
+function backends(): typeof BACKENDS {
+  const only = process.env.UKLAB_BACKENDS?.split(',').filter(Boolean);
+  return BACKENDS.filter((b) => !only || only.includes(b.name));
+}
 
-    test('the steps leave no BUG, WARNING or Oops in the kernel log', async (t) => {
+/** Every step of `page`, in order, in one fresh VM of `backend`'s lab. */
+function runPage(page: Page, lab: string, backend: (typeof BACKENDS)[number]): void {
+  let vm: LessonGuest | undefined;
+  let second: SecondConsole | undefined;
+  let broken: string | undefined;
+  const twoConsoles = page.en.steps.some((s) => s.console === 1);
+  before(async () => {
+    vm = await backend.boot(lab, twoConsoles ? 1 : 0);
+    if (twoConsoles) second = new SecondConsole(vm, backend.name);
+  });
+  after(async () => {
+    await vm?.stop();
+  });
+
+  const checks = new Map<number, Step>();
+  for (const step of page.en.steps) {
+    test(label(step), async (t) => {
       if (broken) return t.skip(`an earlier step failed (${broken})`);
       if (!vm) throw new Error(`the ${lab} VM did not boot`);
-      // A page may break the kernel on purpose (the netlink original); it
-      // then shows the oops in a step, which the steps above have checked.
-      const shown = page.en.steps.some((s) => s.commands.some((c) => BAD_LOG_LINE.test(c.output)));
-      if (shown) return t.skip('the page shows a kernel oops on purpose');
-      await assertCleanKernelLog(vm);
+      try {
+        const [check] = step.commands;
+        switch (step.role.kind) {
+          case 'step':
+            if (step.console === 1) await second?.run(step);
+            else await runStep(vm, step, backend.name);
+            break;
+          case 'check': {
+            // Before the solution the check must say what is missing.
+            assert.ok(check, 'a check has one command');
+            assert.match(check.output, /^PASS: .+\n$/, 'a check fence shows the one PASS line of a solved exercise');
+            const r = await vm.exec(check.command, { timeoutMs: step.timeoutMs });
+            const seen = transcript(check.command, r.output, r.status);
+            assert.equal(r.status, 1, `an unsolved exercise's check exits 1${seen}`);
+            assert.match(r.output, /^NOT YET: .+\n$/, `an unsolved exercise's check prints one NOT YET line${seen}`);
+            checks.set(step.role.exercise, step);
+            break;
+          }
+          case 'solution': {
+            await runStep(vm, step, backend.name);
+            const checkStep = checks.get(step.role.exercise);
+            const c = checkStep?.commands[0];
+            assert.ok(checkStep && c, `exercise ${step.role.exercise}'s check did not run`);
+            const r = await vm.exec(c.command, { timeoutMs: checkStep.timeoutMs });
+            const seen = transcript(c.command, r.output, r.status);
+            assert.equal(r.status, 0, `after the solution the check passes${seen}`);
+            assert.ok(outputMatches(c.output, r.output), `after the solution the check prints ${c.output}${seen}`);
+            break;
+          }
+        }
+      } catch (error) {
+        broken = stepAnchor(step.role);
+        throw error;
+      }
     });
+  }
+
+  if (twoConsoles) {
+    test('console 1 (the second terminal) showed what the page says', async (t) => {
+      if (broken) return t.skip(`an earlier step failed (${broken})`);
+      await second?.settle();
+    });
+  }
+
+  test('the steps leave no BUG, WARNING or Oops in the kernel log', async (t) => {
+    if (broken) return t.skip(`an earlier step failed (${broken})`);
+    if (!vm) throw new Error(`the ${lab} VM did not boot`);
+    // A page may break the kernel on purpose (the netlink original); it
+    // then shows the oops in a step, which the steps above have checked.
+    const shown = page.en.steps.some((s) => s.commands.some((c) => BAD_LOG_LINE.test(outputOn(c, backend.name))));
+    if (shown) return t.skip('the page shows a kernel oops on purpose');
+    await assertCleanKernelLog(vm);
   });
 }

@@ -17,6 +17,23 @@ describe('runnable steps', () => {
     assert.equal(step && typedText(step), 'insmod a.ko\n./user_program');
   });
 
+  test('lines marked [server] or [tab] are printed by that lab only; the rest by both', () => {
+    const step = parseStep('console', 'step=syms', '$ grep x /proc/kallsyms\n… T common\n[server] … T __x64_sys_x\n[tab] [    2.5] … T __ia32_sys_x\n$ true\n');
+    assert.deepEqual(step?.commands, [
+      {
+        command: 'grep x /proc/kallsyms',
+        output: '… T common\n… T __x64_sys_x\n',
+        outputs: { server: '… T common\n… T __x64_sys_x\n', tab: '… T common\n[    2.5] … T __ia32_sys_x\n' },
+      },
+      { command: 'true', output: '' },
+    ]);
+    // The marker is the line's start only, and only these two names.
+    const other = parseStep('console', 'step=b', '$ dmesg\n[    1.0] [tab] not a marker\n[qemu] not one either\n');
+    assert.deepEqual(other?.commands, [{ command: 'dmesg', output: '[    1.0] [tab] not a marker\n[qemu] not one either\n' }]);
+    // What Run types never includes output, marked or not.
+    assert.equal(step && typedText(step), 'grep x /proc/kallsyms\ntrue');
+  });
+
   test('ordinary fences are not steps; malformed steps are errors', () => {
     assert.equal(parseStep('console', 'title="host"', '$ ls\n'), undefined);
     assert.throws(() => parseStep('console', 'step=a', 'output first\n$ ls\n'), /must start with a "\$ " command/);

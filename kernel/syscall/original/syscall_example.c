@@ -18,6 +18,13 @@
 int syscall_register(int nr, sys_call_ptr_t fn);
 void syscall_unregister(void);
 
+/* LAB: SYSCALL_DEFINE1 defines no my_syscall(), but this, per x86 table. */
+#ifdef CONFIG_X86_64
+#define LAB_SYS_MY_SYSCALL __x64_sys_my_syscall
+#else
+#define LAB_SYS_MY_SYSCALL __ia32_sys_my_syscall
+#endif
+
 SYSCALL_DEFINE1(my_syscall, int, arg)
 {
     printk(KERN_INFO "my_syscall called with arg %d\n", arg);
@@ -27,7 +34,7 @@ SYSCALL_DEFINE1(my_syscall, int, arg)
 static int __init syscall_example_init(void)
 {
 
-    if (syscall_register(__NR_my_syscall, (sys_call_ptr_t)__x64_sys_my_syscall) /* LAB: SYSCALL_DEFINE1 defines no my_syscall() */ < 0) {
+    if (syscall_register(__NR_my_syscall, (sys_call_ptr_t)LAB_SYS_MY_SYSCALL) /* LAB */ < 0) {
         printk(KERN_ALERT "Failed to register syscall!\n");
         return -1;
     }

@@ -1,7 +1,9 @@
 /*
  * <LabTerminal lesson="ioctl" />: a terminal on the page into a lab VM of
  * its own. The page stays light until the learner clicks "Start lab": only
- * then are xterm.js, its fit addon and its CSS loaded, and the lab reached.
+ * then are xterm.js, its fit addon and its CSS loaded, and the lab reached:
+ * the lab server of the page's origin, or v86 in the tab (backend.ts says
+ * which, and the header lets the reader switch).
  * The work is done by a LabTerminalSession (session.ts) over a transport
  * (transport.ts); this component renders the session's state and wires the
  * buttons to it. Terminal output is untrusted and only ever goes to xterm.js
@@ -10,17 +12,20 @@
 import {useEffect, useRef, useState, useSyncExternalStore, type FormEvent, type ReactNode, type RefObject} from 'react';
 import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
+import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import Translate, {translate} from '@docusaurus/Translate';
 import {useColorMode} from '@docusaurus/theme-common';
 import type {ConsoleIndex} from '../../../lab/protocol.ts';
 import {writeClipboard} from '../clipboard.ts';
+import {chooseBackend, detectBackend, getBackendState, getServerBackendState, subscribeBackend, type Backend} from './backend.ts';
+import {IDLE, LazySession} from './lazy-session.ts';
 import {findSession, registerSession} from './registry.ts';
-import {LabTerminalSession, type SessionSnapshot} from './session.ts';
+import type {SessionSnapshot} from './session.ts';
 import {loadXterm} from './terminal.ts';
 import {forgetToken, saveToken, storedToken, takeTokenFromUrl} from './token.ts';
-import type {LabStatus} from './transport.ts';
-import {labSocketUrl, WebSocketTransport} from './websocket-transport.ts';
+import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
 import styles from './styles.module.css';
+import {siteRootUrl} from './site-root.ts';
 
 export {runInLabTerminal, subscribeSessions} from './registry.ts';
 
@@ -63,6 +68,14 @@ function explanation(status: LabStatus): string | undefined {
       return translate({id: 'lab.second.needsFirst', message: 'start the first terminal on this page first'});
     case 'terminal-load-failed':
       return translate({id: 'lab.reason.terminalLoadFailed', message: 'the terminal could not be loaded; press Start lab to try again'});
+    case 'no-webassembly':
+      return translate({id: 'lab.reason.noWebAssembly', message: 'this browser cannot run the lab: no WebAssembly'});
+    case 'load-failed':
+      return translate({id: 'lab.reason.loadFailed', message: "the lab's files could not be loaded; press Reconnect to try again"});
+    case 'cold-boot':
+      return translate({id: 'lab.reason.coldBoot', message: 'the saved lab could not be used; booting the VM from scratch, which takes longer'});
+    case 'poweroff':
+      return translate({id: 'lab.reason.poweroff', message: 'its shell exited; press Reset for a fresh VM'});
     case 'version-mismatch':
       return translate({id: 'lab.reason.versionMismatch', message: 'this page is older or newer than the lab server: reload the page'});
     case 'token-throttled':
@@ -80,14 +93,6 @@ function explanation(status: LabStatus): string | undefined {
   }
 }
 
-const IDLE: SessionSnapshot = {
-  status: {state: 'idle'},
-  started: false,
-  hasTerminal: false,
-  needsToken: false,
-  canReset: false,
-  canReconnect: false,
-};
 const noSubscription = (): (() => void) => () => undefined;
 const idleSnapshot = (): SessionSnapshot => IDLE;
 
@@ -95,26 +100,72 @@ function isDark(): boolean {
   return document.documentElement.dataset.theme === 'dark';
 }
 
-/** The session of this terminal, made in the browser once it mounts and disposed when it goes. */
-function useLabSession(lesson: string, consoleIndex: ConsoleIndex, box: RefObject<HTMLDivElement | null>): LabTerminalSession | undefined {
-  const [session, setSession] = useState<LabTerminalSession>();
+/*
+ * The session's code and its transport's (v86 behind the tab's) are loaded
+ * when a lab starts, or when the pointer comes near "Start lab": a lesson
+ * page ships none of it (lazy-session.ts). webpack loads each chunk once.
+ */
+type Connect = (lesson: string, baseUrl: string, events: TransportEvents) => LabTransport;
+
+const transportCode: Record<Backend, () => Promise<Connect>> = {
+  tab: () => import('./tab-transport.ts').then(({TabTransport}): Connect => (lesson, baseUrl, events) => new TabTransport({lesson, events, baseUrl})),
+  server: () =>
+    import('./websocket-transport.ts').then(
+      ({labSocketUrl, WebSocketTransport}): Connect =>
+        (lesson, _baseUrl, events) => new WebSocketTransport({lesson, console: 0, events, url: labSocketUrl(window.location), token: storedToken}),
+    ),
+};
+
+function where(backend: Backend): string {
+  return backend === 'tab'
+    ? translate({id: 'lab.where.tab', message: 'Runs in your browser'})
+    : translate({id: 'lab.where.server', message: 'Runs on the lab server'});
+}
+
+/**
+ * The session of this terminal, made in the browser once it mounts and
+ * where the lab runs is known, and disposed when it goes (or the reader
+ * switches where the lab runs: the new place starts afresh).
+ */
+function useLabSession(
+  lesson: string,
+  consoleIndex: ConsoleIndex,
+  box: RefObject<HTMLDivElement | null>,
+  backend: Backend | undefined,
+  baseUrl: string,
+): LazySession | undefined {
+  const [session, setSession] = useState<LazySession>();
   useEffect(() => {
-    const s = new LabTerminalSession({
-      lesson,
-      console: consoleIndex,
-      connect: (events) => new WebSocketTransport({lesson, console: 0, events, url: labSocketUrl(window.location), token: storedToken}),
-      first: () => findSession(lesson, 0),
-      loadTerminal: loadXterm,
-      isDark,
-    });
+    if (!backend) return undefined;
+    const s = new LazySession(lesson, consoleIndex, () =>
+      Promise.all([
+        import('./session.ts'),
+        // Console 1 joins console 0's VM through console 0's transport: it needs none of its own.
+        consoleIndex === 0 ? transportCode[backend]() : undefined,
+      ]).then(
+        ([{LabTerminalSession}, connect]) =>
+          new LabTerminalSession({
+            lesson,
+            console: consoleIndex,
+            connect: (events) => {
+              if (!connect) throw new Error('console 1 has no transport of its own');
+              return connect(lesson, baseUrl, events);
+            },
+            first: () => findSession(lesson, 0),
+            loadTerminal: loadXterm,
+            isDark,
+          }),
+      ),
+    );
     if (box.current) s.mount(box.current);
     setSession(s);
     const unregister = registerSession(s);
     return () => {
       unregister();
       s.dispose();
+      setSession(undefined);
     };
-  }, [lesson, consoleIndex, box]);
+  }, [lesson, consoleIndex, box, backend, baseUrl]);
   return session;
 }
 
@@ -122,10 +173,14 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
   const isBrowser = useIsBrowser();
   const {colorMode} = useColorMode();
   const box = useRef<HTMLDivElement>(null);
-  const session = useLabSession(lesson, consoleIndex, box);
+  const {siteConfig, i18n} = useDocusaurusContext();
+  const place = useSyncExternalStore(subscribeBackend, getBackendState, getServerBackendState);
+  const {backend} = place;
+  const session = useLabSession(lesson, consoleIndex, box, backend, siteRootUrl(siteConfig.baseUrl, i18n));
   const snap = useSyncExternalStore(session?.subscribe ?? noSubscription, session?.getSnapshot ?? idleSnapshot, idleSnapshot);
 
   useEffect(takeTokenFromUrl, []);
+  useEffect(detectBackend, []);
   useEffect(() => session?.setDark(colorMode === 'dark'), [session, colorMode]);
   useEffect(() => {
     if (snap.needsToken) forgetToken();
@@ -152,11 +207,28 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
     session?.reconnect();
   };
   const why = state !== 'ready' ? explanation(status) : undefined;
+  // The other place the lab could run, if there is one: the reader may switch, from console 0's
+  // header, but not away from a running VM by a stray click (that VM would be gone).
+  const other: Backend | undefined =
+    consoleIndex !== 0 || !backend || state === 'ready'
+      ? undefined
+      : backend === 'tab'
+        ? place.serverAvailable
+          ? 'server'
+          : undefined
+        : place.tabAvailable
+          ? 'tab'
+          : undefined;
 
   return (
     // Once started, a lesson's terminal docks under the navbar on wide
     // screens, so the Run buttons further down the page stay next to it.
-    <figure className={clsx(styles.lab, started && consoleIndex === 0 && styles.docked)} data-lab-state={state} data-lab-reason={status.reason} data-lesson={lesson}>
+    <figure
+      className={clsx(styles.lab, started && consoleIndex === 0 && styles.docked)}
+      data-lab-state={state}
+      data-lab-reason={status.reason}
+      data-lab-backend={backend}
+      data-lesson={lesson}>
       <figcaption className={styles.bar}>
         <span className={styles.title}>
           {title ??
@@ -164,6 +236,25 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
               ? translate({id: 'lab.title.second', message: 'Lab: {lesson} (second terminal)'}, {lesson})
               : translate({id: 'lab.title', message: 'Lab: {lesson}'}, {lesson}))}
         </span>
+        {backend && (
+          <span className={styles.where}>
+            {where(backend)}
+            {other && (
+              <>
+                {' · '}
+                <button
+                  type="button"
+                  className={styles.switch}
+                  title={translate({id: 'lab.switch.title', message: 'Where the lab runs; switching starts a fresh VM there'})}
+                  onClick={() => chooseBackend(other)}>
+                  {other === 'tab'
+                    ? translate({id: 'lab.switch.tab', message: 'run it in your browser'})
+                    : translate({id: 'lab.switch.server', message: 'run it on the lab server'})}
+                </button>
+              </>
+            )}
+          </span>
+        )}
         <span className={clsx(styles.status, styles[state])} role="status" aria-live="polite">
           {label(state)}
           {state === 'booting' && status.progress !== undefined && ` ${Math.round(status.progress * 100)}%`}
@@ -175,8 +266,14 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
               type="button"
               className="button button--primary button--sm"
               disabled={!isBrowser || !session}
-              onPointerEnter={() => void loadXterm().catch(() => undefined)}
-              onFocus={() => void loadXterm().catch(() => undefined)}
+              onPointerEnter={() => {
+                void loadXterm().catch(() => undefined);
+                void session?.preload().catch(() => undefined);
+              }}
+              onFocus={() => {
+                void loadXterm().catch(() => undefined);
+                void session?.preload().catch(() => undefined);
+              }}
               onClick={() => void session?.start()}>
               <Translate id="lab.start">Start lab</Translate>
             </button>

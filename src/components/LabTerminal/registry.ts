@@ -5,9 +5,19 @@
  * <LabTerminal> registers its session by lesson and console.
  */
 import type {ConsoleIndex} from '../../../lab/protocol.ts';
-import type {LabTerminalSession} from './session.ts';
+import type {LabTransport} from './transport.ts';
 
-const sessions = new Map<string, LabTerminalSession>();
+/** What the page needs of a terminal's session: a LabTerminalSession, or the stand-in that loads one (lazy-session.ts). */
+export interface PageSession {
+  readonly lesson: string;
+  readonly console: ConsoleIndex;
+  /** The transport to its VM, once it has one: for a second terminal. */
+  readonly lab: LabTransport | undefined;
+  run(text: string): void;
+  focus(): void;
+}
+
+const sessions = new Map<string, PageSession>();
 const listeners = new Set<() => void>();
 
 const key = (lesson: string, consoleIndex: ConsoleIndex): string => `${lesson}#${consoleIndex}`;
@@ -18,7 +28,7 @@ function notify(): void {
 }
 
 /** Register a mounted terminal's session; returns how to unregister it. */
-export function registerSession(session: LabTerminalSession): () => void {
+export function registerSession(session: PageSession): () => void {
   const k = key(session.lesson, session.console);
   sessions.set(k, session);
   notify();
@@ -28,7 +38,7 @@ export function registerSession(session: LabTerminalSession): () => void {
   };
 }
 
-export function findSession(lesson: string, consoleIndex: ConsoleIndex = 0): LabTerminalSession | undefined {
+export function findSession(lesson: string, consoleIndex: ConsoleIndex = 0): PageSession | undefined {
   return sessions.get(key(lesson, consoleIndex));
 }
 
@@ -37,12 +47,12 @@ export function findSession(lesson: string, consoleIndex: ConsoleIndex = 0): Lab
  * (site/AUTHORING.md), so its steps need not name their lab: a step runs on
  * the page's console 0 or 1.
  */
-function pageSession(consoleIndex: ConsoleIndex): LabTerminalSession | undefined {
+function pageSession(consoleIndex: ConsoleIndex): PageSession | undefined {
   for (const s of sessions.values()) if (s.console === consoleIndex) return s;
   return undefined;
 }
 
-function runIn(session: LabTerminalSession | undefined, text: string): boolean {
+function runIn(session: PageSession | undefined, text: string): boolean {
   if (!session) return false;
   session.run(text);
   session.focus();

@@ -33,7 +33,7 @@ export interface SessionOptions {
   /** Console 0's transport to the lab. */
   readonly connect: (events: TransportEvents) => LabTransport;
   /** For console 1: the session of the same lesson's console 0, whose VM it joins. */
-  readonly first?: () => LabTerminalSession | undefined;
+  readonly first?: () => {readonly lab: LabTransport | undefined} | undefined;
   readonly loadTerminal: () => Promise<TerminalFactory>;
   /** Calls `changed` whenever `element` changes size; returns how to stop. */
   readonly watchSize?: (element: HTMLElement, changed: () => void) => () => void;
@@ -209,6 +209,8 @@ export class LabTerminalSession {
     if (t.cols !== guess.cols || t.rows !== guess.rows) transport.resize(t.cols, t.rows);
     this.disposables.add((this.opts.watchSize ?? watchWithResizeObserver)(this.element, () => t.fit()));
     this.changed();
+    // The box grew from its placeholder: show all of it (xterm.js draws nothing while it is out of view).
+    this.element.scrollIntoView({block: 'nearest'});
     t.focus();
     if (this.status.state === 'ready') this.typePending();
   }

@@ -1,9 +1,9 @@
 /*
  * How a lab terminal reaches its VM. A transport carries one console of one
  * VM: output and status in, input, resizes, resets and acknowledgements out.
- * The WebSocket to a lab server (websocket-transport.ts) is one; a VM
- * running in the reader's tab is another kind. Nothing above this interface
- * (the terminal session, the Run buttons) knows or cares which.
+ * The WebSocket to a lab server (websocket-transport.ts) is one; v86 in
+ * the reader's tab (tab-transport.ts) is another. Nothing above this
+ * interface (the terminal session, the Run buttons) knows or cares which.
  */
 import type {ConsoleIndex, Reason, TerminalState} from '../../../lab/protocol.ts';
 
@@ -12,7 +12,13 @@ export type PageReason =
   /** A second terminal needs the page's first one started. */
   | 'needs-console-0'
   /** xterm.js could not be loaded (a chunk of an older build, a dropped connection). */
-  | 'terminal-load-failed';
+  | 'terminal-load-failed'
+  /** The lab in the tab: this browser has no WebAssembly, so v86 cannot run. */
+  | 'no-webassembly'
+  /** The lab in the tab: its files (v86, the manifest, the BIOS) could not be loaded. */
+  | 'load-failed'
+  /** The lab in the tab: the saved machine could not be used, so the kernel boots (slowly). */
+  | 'cold-boot';
 
 /** What a terminal shows about its lab. */
 export interface LabStatus {

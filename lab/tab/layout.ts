@@ -1,0 +1,121 @@
+/*
+ * The i386 lab that v86 runs in the reader's tab, as both sides must agree
+ * on it: the snapshot builder (lab/builder/tab-lab.ts, in Node) and the page
+ * (src/components/LabTerminal/v86-transport.ts) create the same machine, or
+ * the saved state does not fit. Pure: no Node, no DOM.
+ */
+import type {ConsoleIndex} from '../protocol.ts';
+
+/**
+ * Guest memory. v86 puts the initrd at 64 MiB, so it needs more than that;
+ * the state stores only pages that are not zero, so the size costs nothing
+ * in the download.
+ */
+export const TAB_MEMORY_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Which serial port is which. Not lab/vm/qemu.ts's map: Linux finds the
+ * fourth UART (ttyS3) only if it passes a modem-control loopback test,
+ * which v86's UARTs do not emulate ("uart:unknown" in
+ * /proc/tty/driver/serial), so console 1 is the second UART, alone on IRQ 3,
+ * and the quiet control channel the third, sharing IRQ 4 with the main
+ * console. The busy consoles never share a line (see qemu.ts for why that
+ * matters).
+ */
+export const TAB_UARTS = {console0: 0, control: 2, console1: 1} as const;
+
+export function consoleUart(index: ConsoleIndex): number {
+  return index === 0 ? TAB_UARTS.console0 : TAB_UARTS.console1;
+}
+
+/**
+ * The kernel command line of the boot the snapshot is taken from. Quiet
+ * like the server's lab; `init_on_free=1` zeroes freed pages so they cost
+ * nothing in the state; `lab.snapshot` makes /init wait to be told the
+ * lesson (lab/image/init).
+ */
+export const TAB_KERNEL_COMMAND_LINE = [
+  `console=ttyS${TAB_UARTS.console0}`,
+  'loglevel=1',
+  // Stay stopped on a panic: QEMU exits on the reboot that panic=-1 asks
+  // for, but v86 cannot reset a PC by a triple fault (reboot=t), and the
+  // page stops the machine when the panic port is written.
+  'panic=0',
+  'init_on_free=1',
+  // v86's TSC is the host's monotonic clock, the best clock the machine
+  // has; the boot's watchdog, comparing it with the emulated PIT while the
+  // JIT warms up, would otherwise call it unstable and drop it.
+  'tsc=reliable',
+  `lab.ctl=ttyS${TAB_UARTS.control}`,
+  `lab.console1=ttyS${TAB_UARTS.console1}`,
+  'lab.snapshot',
+].join(' ');
+
+/** What /init writes on the control channel when the machine is ready to be saved. */
+export const SNAPSHOT_READY_LINE = 'snapshot';
+
+/** What /init writes on the control channel when the main shell has ended (exit, poweroff): the VM is over. */
+export const EXIT_LINE = 'exit';
+
+/** The first control line after a restore: which lesson, and the main console's size. */
+export function lessonLine(lesson: string, cols: number, rows: number): string {
+  if (!/^[a-z0-9-]*$/.test(lesson)) throw new Error(`tab lab: bad lesson name ${JSON.stringify(lesson)}`);
+  return `lesson ${lesson || '-'} ${rows} ${cols}\n`;
+}
+
+/** A later control line: console N's new size (the format of lab/vm/lab-vm.ts's control channel). */
+export function sizeLine(index: ConsoleIndex, cols: number, rows: number): string {
+  return `${rows} ${cols} ${index}\n`;
+}
+
+/**
+ * The pvpanic port (lab/kernel-patches/0002-*): the lab kernel writes
+ * PANICKED to it from its panic notifier. v86 has no such device, so the
+ * page adds one; only kernel code can reach the port.
+ */
+export const PANIC_PORT = 0x505;
+export const PANIC_PANICKED = 1;
+
+/**
+ * The tab lab's files, as the site serves them under its base URL
+ * (site/tab-assets.ts copies them there) and as the cache keeps them.
+ */
+export const TAB_ASSET_DIR = 'tab-lab';
+export const TAB_ASSETS = {
+  wasm: 'v86.wasm',
+  bios: 'seabios.bin',
+  /** The saved machine, zstd-compressed: v86 restores it as it is. */
+  state: 'lab.state.zst',
+  /** For a cold boot when the state cannot be had. */
+  kernel: 'bzImage',
+  initrd: 'initramfs.cpio',
+  /** Names of the files above with their content hashes, for the HTTP cache (not manifest.json: the cache entry has that). */
+  manifest: 'tab-lab.json',
+} as const;
+
+export type TabAsset = Exclude<keyof typeof TAB_ASSETS, 'manifest'>;
+
+/** tab-lab.json: each asset's file name in the folder (content-hashed) and size. */
+export type TabManifest = Record<TabAsset, {file: string; bytes: number}> & {
+  v86: string;
+  release: string;
+};
+
+/**
+ * The machine v86 emulates, the same for the boot the state is saved from
+ * and every restore of it (a state only fits a machine like its own).
+ * Files (BIOS, kernel, state) and where the wasm is are added by the caller.
+ */
+export const TAB_MACHINE = {
+  memory_size: TAB_MEMORY_BYTES,
+  // The guest has no screen; v86's minimum would do, but the BIOS wants one.
+  vga_memory_size: 2 * 1024 * 1024,
+  uart1: true,
+  uart2: true,
+  acpi: false,
+  fastboot: true,
+  autostart: false,
+  disable_keyboard: true,
+  disable_mouse: true,
+  disable_speaker: true,
+} as const;
