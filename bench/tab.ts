@@ -15,7 +15,7 @@ import { serveStatic } from '../test/helpers/static-site.ts';
 import { median, percentile, type Row } from './table.ts';
 
 const RUNS = Number(process.env.BENCH_TAB_RUNS ?? 10);
-const PAGE = '/ioctl';
+const PAGE = 'ioctl';
 const ms = (n: number): string => `${n.toFixed(0)} ms`;
 const mib = (n: number): string => `${(n / 1048576).toFixed(2)} MiB`;
 const kib = (n: number): string => `${(n / 1024).toFixed(0)} KiB`;

@@ -1,8 +1,9 @@
 // The built site (Docusaurus output in build/) over HTTP, from the same
 // origin as the lab WebSocket. Until the site is built, every page says so.
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { TAB_ASSET_DIR, TAB_ASSETS } from '../tab/layout.ts';
 
 const TYPES: Record<string, string> = {
@@ -67,6 +68,24 @@ export function resolveFile(root: string, urlPath: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Text and WebAssembly shrink under gzip (v86's wasm from 2.0 MiB to about
+ * 0.5), as any web host serves them; images, fonts and the tab lab's
+ * zstd state are compressed already.
+ */
+const COMPRESSIBLE = /^(text\/|application\/(javascript|json|xml|wasm)|image\/svg)/;
+const gzipCache = new Map<string, { mtimeMs: number; size: number; body: Buffer }>();
+
+/** The file, gzipped once per version of it (the site's files change only on a rebuild). */
+function gzipOf(file: string): Buffer {
+  const st = statSync(file);
+  const hit = gzipCache.get(file);
+  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.body;
+  const body = gzipSync(readFileSync(file));
+  gzipCache.set(file, { mtimeMs: st.mtimeMs, size: st.size, body });
+  return body;
+}
+
 export function siteHandler(root: string, extra?: (req: IncomingMessage, res: ServerResponse) => boolean) {
   const absRoot = normalize(root);
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -91,12 +110,19 @@ export function siteHandler(root: string, extra?: (req: IncomingMessage, res: Se
       }
     }
     const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    // Pages must be revalidated.
     // Docusaurus' assets and the tab lab's files (but its manifest) have the
-    // hash of their content in their names: they never change.
+    // hash of their content in their names: they never change. Pages must be
+    // revalidated.
     const immutable = /\/assets\//.test(file) || (file.includes(`/${TAB_ASSET_DIR}/`) && !file.endsWith(`/${TAB_ASSETS.manifest}`));
     const cache = immutable ? 'public, max-age=31536000, immutable' : 'no-cache';
-    res.writeHead(status, { 'Content-Type': type, 'Cache-Control': cache, 'Content-Length': statSync(file).size });
+    const headers = { 'Content-Type': type, 'Cache-Control': cache, Vary: 'Accept-Encoding' };
+    const gzipped = COMPRESSIBLE.test(type) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? gzipOf(file) : undefined;
+    if (gzipped) {
+      res.writeHead(status, { ...headers, 'Content-Encoding': 'gzip', 'Content-Length': gzipped.length });
+      res.end(req.method === 'HEAD' ? undefined : gzipped);
+      return;
+    }
+    res.writeHead(status, { ...headers, 'Content-Length': statSync(file).size });
     if (req.method === 'HEAD') {
       res.end();
       return;
