@@ -32,9 +32,12 @@ test('a running process is alive, also one of another user (EPERM)', () => {
 });
 
 test('a zombie and a reaped process are gone', async () => {
-  // The shell starts a child that exits at once, then becomes `sleep`, which
-  // never waits for it: the child stays a zombie while sleep runs.
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // perl forks a child that exits at once and never waits for it: the child
+  // stays a zombie while perl sleeps. (A shell that execs `sleep` was racy:
+  // under load dash had reaped its child before the exec.)
+  const parent = spawn('perl', ['-e', '$| = 1; my $p = fork // die; exit 0 unless $p; print "$p\n"; sleep 30'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   try {
     const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(String(d)))));
     const deadline = Date.now() + 5000;
