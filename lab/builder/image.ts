@@ -4,7 +4,7 @@
 // The lab image is built for the lab kernel; the same recipe, given another
 // ImageTarget, builds the image for Debian's 6.12 kernel (debian-lab.ts).
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, cacheRoot } from '../paths.ts';

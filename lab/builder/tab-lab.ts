@@ -7,7 +7,7 @@
 // All of it is cached by its inputs' hash; the site copies the folder
 // (site/tab-assets.ts).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cacheRoot, currentTabLab } from '../paths.ts';
@@ -163,9 +163,4 @@ async function buildTabAssets(kernel: LabKernel, image: LabImage): Promise<{ dir
     progress.done(`state ${(manifest.state.bytes / 1048576).toFixed(2)} MiB compressed`);
     return { dir: entry.dir, info, built: true };
   });
-}
-
-/** The manifest of a built tab lab folder. */
-export function readTabManifest(dir: string): TabManifest {
-  return JSON.parse(readFileSync(join(dir, TAB_ASSETS.manifest), 'utf8')) as TabManifest;
 }

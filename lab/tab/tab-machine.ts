@@ -144,9 +144,9 @@ export class TabMachine {
   private onPanic(): void {
     if (this.panicked) return;
     this.panicked = true;
-    // The guest now spins in panic() (panic=0); stop it where it fell, with
-    // the panic's text already on the console (the notifier flushes it).
-    // The panic's text is handed on first: it may still wait for its task.
+    // The guest now spins in panic() (panic=0): stop it where it fell. The
+    // notifier flushed the panic's text to the console; what of it still
+    // waits for its task is handed on before the panic is reported.
     void Promise.resolve(this.emulator.stop()).then(() => {
       for (const r of this.readers) r.flush();
       this.emit({type: 'panic'});
