@@ -38,6 +38,7 @@ const RECIPE = {
     ['/init', 'init', 0o755],
     ['/etc/profile', 'profile', 0o644],
     ['/etc/fstab', 'fstab', 0o644],
+    ['/etc/lab-banner', 'lab-banner', 0o644],
   ],
   /** Where lab/image/sigdfl.c, compiled, goes. */
   sigdfl: '/sbin/sigdfl',
@@ -185,7 +186,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 function isSource(name: string): boolean {
-  return ['Makefile', 'Kbuild', 'init', 'profile', 'fstab'].includes(name) || /\.(c|h|sh|patch|config|md)$/.test(name);
+  return ['Makefile', 'Kbuild', 'init', 'profile', 'fstab', 'lab-banner'].includes(name) || /\.(c|h|sh|patch|config|md)$/.test(name);
 }
 
 function imageEntry(target: ImageTarget): CacheEntry<ImageInfo> {

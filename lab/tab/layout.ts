@@ -31,8 +31,8 @@ export function consoleUart(index: ConsoleIndex): number {
 /**
  * The kernel command line of the boot the snapshot is taken from. Quiet
  * like the server's lab; `init_on_free=1` zeroes freed pages so they cost
- * nothing in the state; `lab.snapshot` makes /init wait to be told the
- * lesson (lab/image/init).
+ * nothing in the state; `lab.snapshot` makes the shells wait to be told
+ * the lesson (lab/image/init, lab/image/profile).
  */
 export const TAB_KERNEL_COMMAND_LINE = [
   `console=ttyS${TAB_UARTS.console0}`,
@@ -51,16 +51,22 @@ export const TAB_KERNEL_COMMAND_LINE = [
   'lab.snapshot',
 ].join(' ');
 
-/** What /init writes on the control channel when the machine is ready to be saved. */
-export const SNAPSHOT_READY_LINE = 'snapshot';
+/**
+ * What the shell of console N writes on the control channel when it waits
+ * for the lesson (lab/image/profile): once both have, the machine is ready
+ * to be saved.
+ */
+export function snapshotLine(index: ConsoleIndex): string {
+  return `snapshot ${index}`;
+}
 
 /** What /init writes on the control channel when the main shell has ended (exit, poweroff): the VM is over. */
 export const EXIT_LINE = 'exit';
 
-/** The first control line after a restore: which lesson, and the main console's size. */
+/** What the host types on each console after a restore, unechoed: the lesson and the console's size. */
 export function lessonLine(lesson: string, cols: number, rows: number): string {
   if (!/^[a-z0-9-]*$/.test(lesson)) throw new Error(`tab lab: bad lesson name ${JSON.stringify(lesson)}`);
-  return `lesson ${lesson || '-'} ${rows} ${cols}\n`;
+  return `${lesson || '-'} ${rows} ${cols}\n`;
 }
 
 /** A later control line: console N's new size (the format of lab/vm/lab-vm.ts's control channel). */

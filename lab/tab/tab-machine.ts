@@ -13,7 +13,7 @@ import {
   PANIC_PORT,
   sizeLine,
   EXIT_LINE,
-  SNAPSHOT_READY_LINE,
+  snapshotLine,
   TAB_UARTS,
 } from './layout.ts';
 
@@ -185,9 +185,14 @@ export class TabMachine {
     });
   }
 
-  /** Resolves once a booting /init is ready to be saved. */
+  /** Resolves once a booting machine is ready to be saved: both consoles' shells wait for the lesson. */
   snapshotReady(): Promise<void> {
-    return this.controlLine((l) => l === SNAPSHOT_READY_LINE).then(() => undefined);
+    const waiting = new Set<string>();
+    const want = [snapshotLine(0), snapshotLine(1)];
+    return this.controlLine((l) => {
+      if (want.includes(l)) waiting.add(l);
+      return waiting.size === want.length;
+    }).then(() => undefined);
   }
 
   /** The whole machine, for restore(). Stops it first: a state is of a still machine. */
@@ -196,9 +201,13 @@ export class TabMachine {
     return this.emulator.save_state();
   }
 
-  /** After a restore: name the lesson to /init, which then starts the shell in it. */
+  /**
+   * After a restore: tell both consoles' shells the lesson (they go on in
+   * /lab/<lesson>) and their size; console 1's until its terminal says.
+   */
   enterLesson(lesson: string, cols: number, rows: number): void {
-    this.sendControl(lessonLine(lesson, cols, rows));
+    this.input(0, lessonLine(lesson, cols, rows));
+    this.input(1, lessonLine(lesson, 80, 24));
   }
 
   resize(index: ConsoleIndex, cols: number, rows: number): void {

@@ -5,7 +5,7 @@
 // real v86 in Chromium.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { EXIT_LINE, PANIC_PORT, SNAPSHOT_READY_LINE, TAB_ASSETS, TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, TAB_UARTS, type TabAsset, type TabManifest } from '../../lab/tab/layout.ts';
+import { EXIT_LINE, PANIC_PORT, snapshotLine, TAB_ASSETS, TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, TAB_UARTS, type TabAsset, type TabManifest } from '../../lab/tab/layout.ts';
 import type { Emulator } from '../../lab/tab/tab-machine.ts';
 import { hasLabServer, pickBackend } from '../../src/components/LabTerminal/backend.ts';
 import { IDLE, LazySession } from '../../src/components/LabTerminal/lazy-session.ts';
@@ -30,6 +30,8 @@ class FakeEmulator implements Emulator {
   private panicWrite?: (value: number) => void;
   private crashNext = false;
   private line: Record<number, string> = { [TAB_UARTS.console0]: '', [TAB_UARTS.console1]: '' };
+  /** Each console's shell waits in /etc/profile for the lesson line, typed unechoed (lab/image/profile). */
+  private waiting: Record<number, boolean> = { [TAB_UARTS.console0]: true, [TAB_UARTS.console1]: true };
   readonly v86;
 
   constructor(readonly options: EmulatorOptions) {
@@ -88,14 +90,23 @@ class FakeEmulator implements Emulator {
   }
 
   serial_send_bytes(serial: number, data: Uint8Array): void {
-    const s = new TextDecoder().decode(data);
-    this.sent[serial] = (this.sent[serial] ?? '') + s;
+    let s = new TextDecoder().decode(data);
     if (serial === TAB_UARTS.control) {
+      this.sent[serial] = (this.sent[serial] ?? '') + s;
       for (const line of s.split('\n').filter(Boolean)) this.onControl(line);
       return;
     }
     // A shell: echo, and on Enter say what was typed and prompt again.
     const port = serial;
+    if (this.waiting[port]) {
+      const nl = s.indexOf('\n');
+      if (nl < 0) return;
+      this.waiting[port] = false;
+      this.onLesson(port, s.slice(0, nl));
+      s = s.slice(nl + 1);
+    }
+    // What a learner typed: the lesson line is the page's, not theirs.
+    this.sent[serial] = (this.sent[serial] ?? '') + s;
     for (const ch of s) {
       if (ch === '\r') {
         const typed = this.line[port] ?? '';
@@ -110,13 +121,23 @@ class FakeEmulator implements Emulator {
 
   private onControl(line: string): void {
     this.controlLines.push(line);
-    const m = /^lesson (\S+) (\d+) (\d+)$/.exec(line);
+  }
+
+  /**
+   * A console's shell is told the lesson: console 0's prints the banner and
+   * its prompt in the lesson's folder, console 1's its prompt. Console 0's
+   * line is recorded with the control lines as `lesson …`, in the order the
+   * guest learns things.
+   */
+  private onLesson(port: number, line: string): void {
+    const m = /^(\S+) (\d+) (\d+)$/.exec(line);
     if (!m) return;
-    // /init: the banner, the shell on console 0 in the lesson's folder, the one on console 1.
-    setImmediate(() => {
-      this.out(TAB_UARTS.console0, `\r\nUser <-> Kernel Lab -- Linux 6.1\r\n\r\nlab:/lab/${m[1]}# \x1b[6n`);
-      this.out(TAB_UARTS.console1, `lab:/lab/${m[1]}# `);
-    });
+    if (port === TAB_UARTS.console0) {
+      this.controlLines.push(`lesson ${line}`);
+      setImmediate(() => this.out(TAB_UARTS.console0, `\r\nUser <-> Kernel Lab -- Linux 6.1\r\n\r\nlab:/lab/${m[1]}# \x1b[6n`));
+    } else {
+      setImmediate(() => this.out(TAB_UARTS.console1, `lab:/lab/${m[1]}# `));
+    }
   }
 
   restore_state(state: ArrayBuffer): Promise<void> {
@@ -138,7 +159,7 @@ class FakeEmulator implements Emulator {
       // The kernel boots, /init says it can be saved.
       setImmediate(() => {
         this.out(TAB_UARTS.console0, '[    0.000000] Linux version 6.1\r\n');
-        this.out(TAB_UARTS.control, `${SNAPSHOT_READY_LINE}\n`);
+        this.out(TAB_UARTS.control, `${snapshotLine(0)}\n${snapshotLine(1)}\n`);
       });
     }
   }
