@@ -203,7 +203,8 @@ export class TabMachine {
 
   /**
    * After a restore: tell both consoles' shells the lesson (they go on in
-   * /lab/<lesson>) and their size; console 1's until its terminal says.
+   * /lab/<lesson>), and console 0's its size. Console 1's shell takes no
+   * size from its line: its terminal's comes by resize().
    */
   enterLesson(lesson: string, cols: number, rows: number): void {
     this.input(0, lessonLine(lesson, cols, rows));

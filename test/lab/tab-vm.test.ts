@@ -57,6 +57,21 @@ describe('the tab lab (v86, i386)', () => {
     assert.match(seen, /from-console-1 42/);
   });
 
+  test("console 1's size follows its terminal, through the control channel", async () => {
+    const [second] = guest().extraConsoles;
+    assert.ok(second);
+    let seen = '';
+    second.on('data', (d) => (seen += d));
+    guest().machine.resize(1, 100, 30);
+    // The control loop applies it; ask until it has (a few ms of guest time).
+    const end = Date.now() + 10_000;
+    while (!/^30 100\r?$/m.test(seen) && Date.now() < end) {
+      second.write('stty size\n');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(seen, /^30 100\r?$/m);
+  });
+
   test('text that looks like a panic is not one: only the kernel reaches the panic port', async () => {
     const r = await guest().exec("echo 'Kernel panic - not syncing: fake'");
     assert.equal(r.status, 0);
