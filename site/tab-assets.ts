@@ -14,12 +14,12 @@
  * so webpack is told they are empty.
  */
 import {copyFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs';
-import {createRequire} from 'node:module';
 import {join} from 'node:path';
 import type {LoadContext, Plugin} from '@docusaurus/types';
 import type {Compiler} from 'webpack';
 import {currentTabLab} from '../lab/paths.ts';
 import {TAB_ASSET_DIR, TAB_ASSETS, type TabAsset, type TabManifest} from '../lab/tab/layout.ts';
+import {v86Version} from '../lab/tab/v86-version.ts';
 import {siteRootUrl} from '../src/components/LabTerminal/site-root.ts';
 
 const ASSETS: readonly TabAsset[] = ['wasm', 'bios', 'state', 'kernel', 'initrd'];
@@ -41,7 +41,7 @@ export function readTabLab(dir = currentTabLab()): TabManifest {
   }
   // The page runs the v86 it was bundled with on the wasm and the state of
   // the tab lab: all three must be of one version.
-  const bundled = (createRequire(import.meta.url)('v86/package.json') as {version: string}).version;
+  const bundled = v86Version();
   if (manifest.v86 !== bundled) {
     throw new Error(`The tab lab in ${dir} was built with v86 ${manifest.v86}, but the site bundles v86 ${bundled}: run \`npm run lab -- build\` again.`);
   }

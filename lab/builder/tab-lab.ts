@@ -8,11 +8,11 @@
 // (site/tab-assets.ts).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cacheRoot, currentTabLab } from '../paths.ts';
 import { TAB_LAB_PACKAGES, ensureHostPackages } from '../setup/host-packages.ts';
 import { nodeTabMachine, SEABIOS, v86BuildDir } from '../tab/node-emulator.ts';
+import { v86Version } from '../tab/v86-version.ts';
 import { PANIC_PORT, TAB_ASSETS, TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, type TabAsset, type TabManifest } from '../tab/layout.ts';
 import { CacheEntry, InputHash, pruneSiblings, sha256File } from './cache-entry.ts';
 import { i386Userland, type I386Userland } from './i386-userland.ts';
@@ -62,11 +62,6 @@ function i386Toolchain(kernel: LabKernel, userland: I386Userland): Toolchain {
     uapi: kernel.uapiHeaders,
     key: JSON.stringify({ arch: 'i386', userland: userland.key, cc: userland.cc.slice(0, 2) }),
   };
-}
-
-export function v86Version(): string {
-  const pkg = createRequire(import.meta.url)('v86/package.json') as { version: string };
-  return pkg.version;
 }
 
 function seabiosVersion(): string {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, runSignalLesson } from '../helpers/browser.ts';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { extractSteps, normaliseTimestamps, type Step } from '../../site/steps.ts';
@@ -125,20 +125,11 @@ test('the signal lesson: a second terminal into the same VM, signalled from the 
   const page = await browser.newPage();
   try {
     await page.goto(`${server.url}/signal`);
-    const [first, second] = [page.locator('figure[data-lesson="signal"]').nth(0), page.locator('figure[data-lesson="signal"]').nth(1)];
-    await first.locator('button.button--primary').click();
-    await first.and(page.locator('[data-lab-state="ready"]')).waitFor({ timeout: 60_000 });
-    await second.locator('button.button--primary').click();
-    await second.and(page.locator('[data-lab-state="ready"]')).waitFor({ timeout: 60_000 });
-    // The steps' own Run buttons, in page order from loading the module:
-    // one types into the second terminal, the next into the first.
-    await page.locator('#step-load button.button--primary').click();
-    await first.locator('.xterm-rows').filter({ hasText: 'crw' }).waitFor({ timeout: 30_000 });
-    await page.locator('figure[data-console="1"] button.button--primary').click();
-    await second.locator('.xterm-rows').filter({ hasText: 'sleep 600' }).waitFor({ timeout: 30_000 });
-    await page.locator('#step-signal-the-other button.button--primary').click();
-    await second.locator('.xterm-rows').filter({ hasText: 'I/O possible' }).waitFor({ timeout: 30_000 });
-    await first.locator('.xterm-rows').filter({ hasText: 'Asked the kernel to signal pid' }).waitFor({ timeout: 30_000 });
+    await runSignalLesson(page, async () => {
+      const first = page.locator('figure[data-lesson="signal"]').nth(0);
+      await first.locator('button.button--primary').click();
+      await first.and(page.locator('[data-lab-state="ready"]')).waitFor({ timeout: 60_000 });
+    });
   } finally {
     await page.close();
   }

@@ -16,7 +16,7 @@ import { REPO_ROOT } from '../../lab/paths.ts';
 import { LAB_STATUS_PATH } from '../../lab/protocol.ts';
 import { TAB_ASSET_DIR, TAB_ASSETS } from '../../lab/tab/layout.ts';
 import { extractSteps, normaliseTimestamps, outputMatches, type Step } from '../../site/steps.ts';
-import { launchChromium } from '../helpers/browser.ts';
+import { launchChromium, runSignalLesson } from '../helpers/browser.ts';
 import { serveStatic, type StaticSite } from '../helpers/static-site.ts';
 
 const SITE = join(REPO_ROOT, 'build');
@@ -230,18 +230,11 @@ test('the signal lesson: a second terminal into the same VM, signalled from the 
   const page = await browser.newPage();
   try {
     await page.goto(`${site.url}signal`);
-    const [first, second] = [page.locator('figure[data-lesson="signal"]').nth(0), page.locator('figure[data-lesson="signal"]').nth(1)];
-    await startLab(page, 'signal');
-    assert.match((await second.locator('figcaption').textContent()) ?? '', /in your browser/);
-    await second.locator('button.button--primary').click();
-    await second.and(page.locator('[data-lab-state="ready"]')).waitFor({ timeout: 60_000 });
-    await page.locator('#step-load button.button--primary').click();
-    await first.locator('.xterm-rows').filter({ hasText: 'crw' }).waitFor({ timeout: 30_000 });
-    await page.locator('figure[data-console="1"] button.button--primary').click();
-    await second.locator('.xterm-rows').filter({ hasText: 'sleep 600' }).waitFor({ timeout: 30_000 });
-    await page.locator('#step-signal-the-other button.button--primary').click();
-    await second.locator('.xterm-rows').filter({ hasText: 'I/O possible' }).waitFor({ timeout: 30_000 });
-    await first.locator('.xterm-rows').filter({ hasText: 'Asked the kernel to signal pid' }).waitFor({ timeout: 30_000 });
+    await runSignalLesson(
+      page,
+      () => startLab(page, 'signal'),
+      async (second) => assert.match((await second.locator('figcaption').textContent()) ?? '', /in your browser/),
+    );
   } finally {
     await page.close();
   }
