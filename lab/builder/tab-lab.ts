@@ -7,7 +7,8 @@
 // All of it is cached by its inputs' hash; the site copies the folder
 // (site/tab-assets.ts).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { cacheRoot, currentTabLab } from '../paths.ts';
 import { TAB_LAB_PACKAGES, ensureHostPackages } from '../setup/host-packages.ts';
@@ -23,15 +24,15 @@ import { Progress } from './step.ts';
 
 /** Part of the cache key (cache-entry.ts). */
 const RECIPE = {
-  revision: 1,
+  revision: 2,
   machine: TAB_MACHINE,
   cmdline: TAB_KERNEL_COMMAND_LINE,
   // The device TabMachine adds: the kernel probes it at boot, so the state
   // holds whether its panic notifier is registered.
   panicPort: PANIC_PORT,
   assets: TAB_ASSETS,
-  /** zstd level: -19 took the trial's 8.9 MiB state to 2.2 MiB; v86 decompresses any level. */
-  compress: ['zstd', '-19', '-q', '--no-progress'],
+  /** gzip level of the state: 9 took a 10.0 MiB state to 2.8 MiB (zstd -19: 2.2 MiB, but see TAB_ASSETS.state). */
+  gzipLevel: constants.Z_BEST_COMPRESSION,
   /** How long a boot in v86 under Node may take to reach /init's wait. */
   bootTimeoutMs: 120_000,
 } as const;
@@ -88,6 +89,11 @@ export async function buildTabLab({ quiet = false } = {}): Promise<TabLab> {
   return { kernel, image, assetDir: dir, manifest: info.manifest, built: built || kernel.built || image.built };
 }
 
+/** The tab lab's saved machine, unpacked, as v86 restores it (the page unpacks it while downloading). */
+export function readTabState(lab: TabLab): Buffer {
+  return gunzipSync(readFileSync(join(lab.assetDir, lab.manifest.state.file)));
+}
+
 async function buildTabAssets(kernel: LabKernel, image: LabImage): Promise<{ dir: string; info: TabSnapshotInfo; built: boolean }> {
   const hash = new InputHash()
     .add('recipe', JSON.stringify(RECIPE))
@@ -128,15 +134,13 @@ async function buildTabAssets(kernel: LabKernel, image: LabImage): Promise<{ dir
       await machine.destroy();
     }
     const bootMs = Date.now() - bootStart;
-    const rawFile = entry.path('state.raw');
-    writeFileSync(rawFile, Buffer.from(raw));
     progress.done(`saved a ${(raw.byteLength / 1048576).toFixed(1)} MiB state after ${bootMs} ms; compressing it`);
-    execFileSync(RECIPE.compress[0], [...RECIPE.compress.slice(1), '-f', '-o', entry.path('state.zst'), rawFile]);
+    writeFileSync(entry.path('state.gz'), gzipSync(Buffer.from(raw), { level: RECIPE.gzipLevel }));
 
     const sources: Record<TabAsset, string> = {
       wasm: join(v86BuildDir(), 'v86.wasm'),
       bios: SEABIOS,
-      state: entry.path('state.zst'),
+      state: entry.path('state.gz'),
       kernel: kernel.bzImage,
       initrd: image.initramfs,
     };
@@ -147,7 +151,7 @@ async function buildTabAssets(kernel: LabKernel, image: LabImage): Promise<{ dir
       const dot = name.indexOf('.');
       const hashed = `${dot > 0 ? name.slice(0, dot) : name}.${sha256File(source).slice(0, 12)}${dot > 0 ? name.slice(dot) : ''}`;
       copyFileSync(source, entry.path(hashed));
-      files[asset] = { file: hashed, bytes: statSync(source).size };
+      files[asset] = { file: hashed, bytes: statSync(source).size, ...(asset === 'state' ? { unpacked: raw.byteLength } : {}) } as TabManifest['state'];
     }
     const manifest = files as TabManifest;
     writeFileSync(entry.path(TAB_ASSETS.manifest), JSON.stringify(manifest, null, 2) + '\n');

@@ -71,7 +71,7 @@ export function resolveFile(root: string, urlPath: string): string | undefined {
 /**
  * Text and WebAssembly shrink under gzip (v86's wasm from 2.0 MiB to 0.39
  * MiB in Chromium's Resource Timing), as any web host serves them; images, fonts and the tab lab's
- * zstd state are compressed already.
+ * gzipped state are compressed already.
  */
 const COMPRESSIBLE = /^(text\/|application\/(javascript|json|xml|wasm)|image\/svg)/;
 const gzipCache = new Map<string, { mtimeMs: number; size: number; body: Buffer }>();

@@ -90,8 +90,12 @@ export const TAB_ASSET_DIR = 'tab-lab';
 export const TAB_ASSETS = {
   wasm: 'v86.wasm',
   bios: 'seabios.bin',
-  /** The saved machine, zstd-compressed: v86 restores it as it is. */
-  state: 'lab.state.zst',
+  /**
+   * The saved machine, gzipped: the browser unpacks it natively, while it
+   * downloads (DecompressionStream). v86 could undo zstd itself, but in its
+   * wasm, on the page's main thread: about 90 ms of a start (measured).
+   */
+  state: 'lab.state.gz',
   /** For a cold boot when the state cannot be had. */
   kernel: 'bzImage',
   initrd: 'initramfs.cpio',
@@ -101,8 +105,9 @@ export const TAB_ASSETS = {
 
 export type TabAsset = Exclude<keyof typeof TAB_ASSETS, 'manifest'>;
 
-/** tab-lab.json: each asset's file name in the folder (content-hashed) and size. */
+/** tab-lab.json: each asset's file name in the folder (content-hashed) and size; the state's unpacked size too. */
 export type TabManifest = Record<TabAsset, {file: string; bytes: number}> & {
+  state: {unpacked: number};
   v86: string;
   release: string;
 };

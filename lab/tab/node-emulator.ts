@@ -24,18 +24,22 @@ function buffer(path: string): ArrayBuffer {
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
 }
 
-/** A loaded, not yet running emulator wrapped as a TabMachine. */
-export async function nodeTabMachine(start: TabStart): Promise<TabMachine> {
+/** A new emulator of the tab lab's machine, loaded (with a kernel to boot, for a cold start), not yet running. */
+export async function loadedNodeEmulator(cold?: { kernel: string; initrd: string }): Promise<Emulator> {
   const options = {
     ...TAB_MACHINE,
     wasm_path: join(v86BuildDir(), 'v86.wasm'),
     bios: { buffer: buffer(SEABIOS) },
-    ...(start.kind === 'cold'
-      ? { bzimage: { buffer: buffer(start.kernel) }, initrd: { buffer: buffer(start.initrd) }, cmdline: TAB_KERNEL_COMMAND_LINE }
-      : {}),
+    ...(cold ? { bzimage: { buffer: buffer(cold.kernel) }, initrd: { buffer: buffer(cold.initrd) }, cmdline: TAB_KERNEL_COMMAND_LINE } : {}),
   };
   const emulator = new V86(options as ConstructorParameters<typeof V86>[0]) as unknown as Emulator;
   await new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', resolve as (v: never) => void));
+  return emulator;
+}
+
+/** A loaded, not yet running emulator wrapped as a TabMachine. */
+export async function nodeTabMachine(start: TabStart): Promise<TabMachine> {
+  const emulator = await loadedNodeEmulator(start.kind === 'cold' ? start : undefined);
   const machine = new TabMachine(emulator);
   if (start.kind === 'state') {
     const s = start.state;

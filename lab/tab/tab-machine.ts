@@ -23,6 +23,19 @@ interface IOPorts {
   register_write(port: number, device: object, w8: (value: number) => void): void;
 }
 
+/**
+ * v86's main loop (src/main.js): it runs the guest in slices of about a
+ * millisecond, and between two of them it is `idle`, its next slice
+ * posted as a task. Absent from fakes.
+ */
+interface MainLoop {
+  running?: boolean;
+  stopping?: boolean;
+  idle?: boolean;
+  do_tick?: () => void;
+  cpu: {io: IOPorts; in_hlt?: Uint8Array; zero_memory?: (start: number, length: number) => void};
+}
+
 /** The part of v86's V86 class this file uses; tests pass a fake. */
 export interface Emulator {
   add_listener(event: string, listener: (value: never) => void): void;
@@ -33,7 +46,7 @@ export interface Emulator {
   run(): Promise<void> | void;
   stop(): Promise<void> | void;
   destroy(): Promise<void> | void;
-  readonly v86: {cpu: {io: IOPorts}};
+  readonly v86: MainLoop;
 }
 
 export type MachineEvent =
@@ -76,6 +89,21 @@ class SerialReader {
   }
 }
 
+/**
+ * How long a keystroke may run the guest in the keystroke's own task
+ * (TabMachine.input): enough for the interrupt, the tty and the shell's
+ * echo when the guest is idle, and for the scheduler to let the shell in
+ * when a program keeps the CPU busy.
+ */
+const INPUT_SLICE_MS = 4;
+
+/**
+ * What of a new emulator's memory v86 has written by 'emulator-loaded',
+ * with no kernel given: the BIOS and its tables in the first MiB. The rest
+ * is as WebAssembly made it, zero (test/lab/tab-vm.test.ts checks it).
+ */
+export const FRESH_WRITTEN_BYTES = 1 << 20;
+
 export interface TabMachineOptions {
   /** When collected serial output is handed on; default: the next macrotask. */
   schedule?: (f: () => void) => void;
@@ -90,6 +118,8 @@ export class TabMachine {
   private panicked = false;
   private ended = false;
   private destroyed = false;
+  /** Console bytes seen, to tell when a keystroke's answer came out. */
+  private consoleBytes = 0;
 
   /**
    * `emulator` must be loaded (v86's "emulator-loaded") and not yet
@@ -103,7 +133,10 @@ export class TabMachine {
     for (const index of [0, 1] as const) {
       const reader = new SerialReader((data) => this.emit({type: 'output', console: index, data}), schedule);
       this.readers.push(reader);
-      this.listen(`serial${consoleUart(index)}-output-byte`, (b: number) => reader.push(b));
+      this.listen(`serial${consoleUart(index)}-output-byte`, (b: number) => {
+        this.consoleBytes++;
+        reader.push(b);
+      });
     }
     const control = new SerialReader((text) => this.onControl(text), schedule);
     this.listen(`serial${TAB_UARTS.control}-output-byte`, (b: number) => control.push(b));
@@ -163,9 +196,22 @@ export class TabMachine {
     return this.panicked;
   }
 
-  /** Start from a saved state (as lab.state.zst: v86 undoes the zstd itself). */
+  /**
+   * Start a new emulator from a saved state (unpacked). v86 zeroes all of
+   * the guest's memory before it copies the saved pages in: in a new
+   * emulator that is 90 of the 105 ms a restore takes in Node (measured),
+   * spent making the host give it 128 MiB of pages that are zero already.
+   * Only what v86 wrote itself is zeroed here.
+   */
   async restore(state: ArrayBuffer): Promise<void> {
-    await this.emulator.restore_state(state);
+    const cpu = this.emulator.v86.cpu;
+    const zero = cpu.zero_memory;
+    if (zero) cpu.zero_memory = (start, length) => zero.call(cpu, start, Math.max(0, Math.min(length, FRESH_WRITTEN_BYTES - start)));
+    try {
+      await this.emulator.restore_state(state);
+    } finally {
+      if (zero) cpu.zero_memory = zero;
+    }
     await this.emulator.run();
   }
 
@@ -219,9 +265,34 @@ export class TabMachine {
     this.emulator.serial_send_bytes(TAB_UARTS.control, this.encoder.encode(line));
   }
 
+  /** Type `data` on a console; the guest answers (echoes) before this returns, when it can. */
   input(index: ConsoleIndex, data: string): void {
     if (this.destroyed) return;
     this.emulator.serial_send_bytes(consoleUart(index), this.encoder.encode(data));
+    this.answerNow();
+  }
+
+  /**
+   * Run the guest now, in the input's own task, until it answers on a
+   * console or halts, for at most INPUT_SLICE_MS. Left to v86's loop, the
+   * slice that takes the interrupt is a posted task, and after an input
+   * event Chromium runs posted tasks only once it has drawn the next frame
+   * (measured: keystroke to echo byte 2–15 ms, idle guest). Run here, the
+   * echo reaches xterm.js while it still treats the write as the answer to
+   * the user's input, which it parses at once, and it is drawn in the very
+   * next frame. Not from within a slice (input from an output listener):
+   * the loop is not idle then.
+   */
+  private answerNow(): void {
+    const loop = this.emulator.v86;
+    if (typeof loop.do_tick !== 'function') return;
+    const seen = this.consoleBytes;
+    const start = performance.now();
+    while (loop.running && !loop.stopping && loop.idle && this.consoleBytes === seen && performance.now() - start < INPUT_SLICE_MS) {
+      loop.do_tick();
+      if (loop.cpu.in_hlt?.[0]) break;
+    }
+    if (this.consoleBytes !== seen) for (const r of this.readers) r.flush();
   }
 
   async destroy(): Promise<void> {

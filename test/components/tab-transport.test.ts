@@ -5,11 +5,13 @@
 // real v86 in Chromium.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { EXIT_LINE, PANIC_PORT, snapshotLine, TAB_ASSETS, TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, TAB_UARTS, type TabAsset, type TabManifest } from '../../lab/tab/layout.ts';
 import type { Emulator } from '../../lab/tab/tab-machine.ts';
 import { hasLabServer, pickBackend } from '../../src/components/LabTerminal/backend.ts';
 import { IDLE, LazySession } from '../../src/components/LabTerminal/lazy-session.ts';
 import { LabTerminalSession } from '../../src/components/LabTerminal/session.ts';
+import { downloadGzipped } from '../../src/components/LabTerminal/download.ts';
 import { TabTransport, tabAssetUrl, type EmulatorOptions, type FetchLike, type ResponseLike } from '../../src/components/LabTerminal/tab-transport.ts';
 import type { TerminalFactory, TerminalLike } from '../../src/components/LabTerminal/terminal.ts';
 import type { LabStatus, LabTransport, TransportEvents } from '../../src/components/LabTerminal/transport.ts';
@@ -197,7 +199,7 @@ const MANIFEST: TabManifest = {
   release: '6.1',
   wasm: { file: 'v86.aaaa.wasm', bytes: 0 },
   bios: { file: 'seabios.bbbb.bin', bytes: 0 },
-  state: { file: 'lab.cccc.state.zst', bytes: 0 },
+  state: { file: 'lab.cccc.state.gz', bytes: 0, unpacked: 0 },
   kernel: { file: 'bzImage.dddd', bytes: 0 },
   initrd: { file: 'initramfs.eeee.cpio', bytes: 0 },
 };
@@ -209,8 +211,13 @@ interface Site {
   fail: Set<string>;
 }
 
-/** The tab lab's files on a site under `base`, served in a few chunks each (for the progress). */
-function site(base = '/', { state = 'the-saved-lab' } = {}): Site {
+/**
+ * The tab lab's files on a site under `base`, served in a few chunks each
+ * (for the progress), the state gzipped as the build writes it; or
+ * `stateAs` 'unpacked' (a server that sent it with Content-Encoding: gzip,
+ * undone by the browser) or 'truncated'.
+ */
+function site(base = '/', { state = 'the-saved-lab', stateAs = 'gzipped' }: { state?: string; stateAs?: 'gzipped' | 'unpacked' | 'truncated' } = {}): Site {
   const files = new Map<string, ArrayBuffer>();
   const contents: Record<TabAsset, string> = {
     wasm: 'wasm-bytes'.repeat(10),
@@ -225,6 +232,12 @@ function site(base = '/', { state = 'the-saved-lab' } = {}): Site {
     entry.bytes = body.length;
     files.set(tabAssetUrl(base, entry.file), text(body));
   }
+  const packed = gzipSync(state);
+  manifest.state.bytes = packed.length;
+  manifest.state.unpacked = Buffer.byteLength(state);
+  const served = stateAs === 'unpacked' ? Buffer.from(state) : stateAs === 'truncated' ? packed.subarray(0, packed.length - 9) : packed;
+  if (stateAs === 'truncated') manifest.state.bytes = served.length;
+  files.set(tabAssetUrl(base, manifest.state.file), served.buffer.slice(served.byteOffset, served.byteOffset + served.length) as ArrayBuffer);
   files.set(tabAssetUrl(base, TAB_ASSETS.manifest), text(JSON.stringify(manifest)));
   const s: Site = {
     fetched: [],
@@ -294,8 +307,14 @@ interface Rig {
   emulators: () => FakeEmulator[];
 }
 
-function rig({ base = '/', state, wasm = true, lesson = 'syscall' }: { base?: string; state?: string; wasm?: boolean; lesson?: string } = {}): Rig {
-  const s = site(base, state === undefined ? {} : { state });
+function rig({
+  base = '/',
+  state,
+  stateAs,
+  wasm = true,
+  lesson = 'syscall',
+}: { base?: string; state?: string; stateAs?: 'gzipped' | 'unpacked' | 'truncated'; wasm?: boolean; lesson?: string } = {}): Rig {
+  const s = site(base, { ...(state === undefined ? {} : { state }), ...(stateAs === undefined ? {} : { stateAs }) });
   const events = new Events();
   const before = FakeEmulator.all.length;
   const transport = new TabTransport({
@@ -305,6 +324,7 @@ function rig({ base = '/', state, wasm = true, lesson = 'syscall' }: { base?: st
     fetch: s.fetch,
     loadEmulator: () => Promise.resolve((options) => new FakeEmulator(options)),
     compileWasm: () => Promise.resolve({} as WebAssembly.Module),
+    downloadState: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes),
     hasWebAssembly: () => wasm,
     promptTimeoutMs: 5000,
   });
@@ -517,13 +537,33 @@ describe('the tab transport', () => {
     r.transport.close();
   });
 
+  test('the state is unpacked as it downloads; one a server sent unpacked already is taken as it is', async () => {
+    for (const stateAs of ['gzipped', 'unpacked'] as const) {
+      const r = rig({ stateAs });
+      const e = await started(r);
+      assert.deepEqual(e.restored, ['the-saved-lab'], stateAs);
+      r.transport.close();
+    }
+  });
+
+  test('a state that does not unpack: say so, and the same cold boot', async () => {
+    const r = rig({ stateAs: 'truncated' });
+    r.transport.open(80, 24);
+    await r.events.untilState('ready');
+    // The emulator made while the state downloaded is thrown away unused.
+    assert.deepEqual(r.emulators().map((e) => [e.cold, e.restored.length, e.destroyed]), [[false, 0, true], [true, 0, false]]);
+    const said = r.events.statuses.find((s) => s.reason === 'cold-boot');
+    assert.match(said?.message ?? '', /lab\.cccc\.state\.gz: it could not be unpacked/);
+    r.transport.close();
+  });
+
   test('a state that does not download: the same cold boot', async () => {
     const r = rig();
     r.site.fail.add(tabAssetUrl('/', MANIFEST.state.file));
     r.transport.open(80, 24);
     await r.events.untilState('ready');
-    assert.equal(r.emulators().length, 1, 'no restore was tried');
-    assert.ok(r.emulators()[0]!.cold);
+    // The emulator made while the state downloaded is thrown away unused.
+    assert.deepEqual(r.emulators().map((e) => [e.cold, e.restored.length, e.destroyed]), [[false, 0, true], [true, 0, false]]);
     const said = r.events.statuses.find((s) => s.reason === 'cold-boot');
     assert.match(said?.message ?? '', /could not be downloaded \(.*HTTP 404\)/);
     r.transport.close();

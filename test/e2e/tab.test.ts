@@ -257,7 +257,7 @@ test('the saved machine does not download: the page says so, boots the kernel, a
   const context = await browser.newContext();
   let stateAsked = 0;
   // The state, and only the state, is missing (a broken upload, a proxy that drops it).
-  await context.route(/\/tab-lab\/lab\.[0-9a-f]+\.state\.zst$/, (route) => {
+  await context.route(/\/tab-lab\/lab\.[0-9a-f]+\.state\.gz$/, (route) => {
     stateAsked++;
     return route.fulfill({ status: 404, body: 'gone' });
   });

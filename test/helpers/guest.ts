@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { needsLabKernel } from '../../lab/builder/image.ts';
 import { bootVM } from '../../lab/vm/boot.ts';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readTabState } from '../../lab/builder/tab-lab.ts';
 import { nodeTabMachine } from '../../lab/tab/node-emulator.ts';
 import { TabVM } from '../../lab/tab/tab-vm.ts';
 import type { CommandResult, LabVM } from '../../lab/vm/lab-vm.ts';
@@ -102,7 +101,7 @@ export async function lessonVM(lesson: string, kernel: TestKernel = LAB_KERNEL, 
  */
 export async function tabLessonVM(lesson: string): Promise<TabVM> {
   const lab = await testTabLab();
-  const machine = await nodeTabMachine({ kind: 'state', state: readFileSync(join(lab.assetDir, lab.manifest.state.file)) });
+  const machine = await nodeTabMachine({ kind: 'state', state: readTabState(lab) });
   const vm = new TabVM(machine);
   try {
     await vm.enter(lesson);

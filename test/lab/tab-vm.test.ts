@@ -2,17 +2,17 @@
 // downloads: what a lesson needs of it beyond its steps (the literate tests
 // run those), with the real emulator, kernel and image.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readTabState } from '../../lab/builder/tab-lab.ts';
 import { after, before, describe, test } from 'node:test';
-import { nodeTabMachine } from '../../lab/tab/node-emulator.ts';
+import { loadedNodeEmulator, nodeTabMachine } from '../../lab/tab/node-emulator.ts';
+import { TAB_MACHINE } from '../../lab/tab/layout.ts';
+import { FRESH_WRITTEN_BYTES } from '../../lab/tab/tab-machine.ts';
 import { TabVM } from '../../lab/tab/tab-vm.ts';
 import { testTabLab } from '../helpers/lab.ts';
 
 async function restored(lesson: string): Promise<TabVM> {
   const lab = await testTabLab();
-  const state = readFileSync(join(lab.assetDir, lab.manifest.state.file));
-  const vm = new TabVM(await nodeTabMachine({ kind: 'state', state }));
+  const vm = new TabVM(await nodeTabMachine({ kind: 'state', state: readTabState(lab) }));
   await vm.enter(lesson);
   return vm;
 }
@@ -29,6 +29,18 @@ describe('the tab lab (v86, i386)', () => {
     if (!vm) throw new Error('the tab VM did not start');
     return vm;
   };
+
+  test("a new emulator's memory is zero past what the BIOS took, so a restore zeroes only that", async () => {
+    const emulator = await loadedNodeEmulator();
+    try {
+      const cpu = emulator.v86.cpu as unknown as { mem8: Uint8Array; is_memory_zeroed(at: number, length: number): number };
+      assert.equal(cpu.mem8.length, TAB_MACHINE.memory_size);
+      assert.equal(cpu.is_memory_zeroed(0, FRESH_WRITTEN_BYTES), 0, 'the BIOS is in the first MiB');
+      assert.equal(cpu.is_memory_zeroed(FRESH_WRITTEN_BYTES, cpu.mem8.length - FRESH_WRITTEN_BYTES), 1, 'zero past the first MiB');
+    } finally {
+      await emulator.destroy();
+    }
+  });
 
   test('a restored VM is the i386 lab kernel, in the lesson named after the restore', async () => {
     const lab = await testTabLab();

@@ -33,7 +33,7 @@ before(async () => {
   writeFileSync(join(root, 'index.html'), '<!doctype html><title>lab</title>'.repeat(50));
   mkdirSync(join(root, TAB_ASSET_DIR));
   writeFileSync(join(root, TAB_ASSET_DIR, 'v86.0123456789ab.wasm'), wasm);
-  writeFileSync(join(root, TAB_ASSET_DIR, 'lab.0123456789ab.state.zst'), Buffer.alloc(4096, 1));
+  writeFileSync(join(root, TAB_ASSET_DIR, 'lab.0123456789ab.state.gz'), Buffer.alloc(4096, 1));
   writeFileSync(join(root, TAB_ASSET_DIR, TAB_ASSETS.manifest), '{}');
   server = createServer(siteHandler(root));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -61,7 +61,7 @@ describe("the site's files over HTTP", () => {
     const plain = await get(`/${TAB_ASSET_DIR}/v86.0123456789ab.wasm`, false);
     assert.equal(plain.headers['content-encoding'], undefined);
     assert.deepEqual(plain.body, wasm);
-    const state = await get(`/${TAB_ASSET_DIR}/lab.0123456789ab.state.zst`, true);
+    const state = await get(`/${TAB_ASSET_DIR}/lab.0123456789ab.state.gz`, true);
     assert.equal(state.headers['content-encoding'], undefined);
     assert.equal(state.body.length, 4096);
   });

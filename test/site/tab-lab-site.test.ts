@@ -75,7 +75,7 @@ describe("the tab lab's files in the build", () => {
   function labFolder(name: string, version = v86): string {
     const dir = join(root, name);
     mkdirSync(dir, { recursive: true });
-    const files = { wasm: 'v86.1.wasm', bios: 'seabios.2.bin', state: 'lab.3.state.zst', kernel: 'bzImage.4', initrd: 'initramfs.5.cpio' };
+    const files = { wasm: 'v86.1.wasm', bios: 'seabios.2.bin', state: 'lab.3.state.gz', kernel: 'bzImage.4', initrd: 'initramfs.5.cpio' };
     const manifest: Record<string, unknown> = { v86: version, release: '6.1' };
     for (const [asset, file] of Object.entries(files)) {
       writeFileSync(join(dir, file), asset);
@@ -94,12 +94,12 @@ describe("the tab lab's files in the build", () => {
     assert.deepEqual(readdirSync(join(out, 'tab-lab')).sort(), [
       'bzImage.4',
       'initramfs.5.cpio',
-      'lab.3.state.zst',
+      'lab.3.state.gz',
       'seabios.2.bin',
       TAB_ASSETS.manifest,
       'v86.1.wasm',
     ]);
-    assert.equal(readFileSync(join(out, 'tab-lab', 'lab.3.state.zst'), 'utf8'), 'state');
+    assert.equal(readFileSync(join(out, 'tab-lab', 'lab.3.state.gz'), 'utf8'), 'state');
   });
 
   test('a missing tab lab fails the build and says how to make it', () => {
@@ -112,7 +112,7 @@ describe("the tab lab's files in the build", () => {
 
   test('a file the manifest names that is missing fails the build', () => {
     const dir = labFolder('broken');
-    rmSync(join(dir, 'lab.3.state.zst'));
+    rmSync(join(dir, 'lab.3.state.gz'));
     assert.throws(() => readTabLab(dir), /incomplete \(no state file\)/);
   });
 });

@@ -16,7 +16,10 @@ import type {ConsoleIndex} from '../../../lab/protocol.ts';
 import {TAB_ASSET_DIR, TAB_ASSETS, TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, type TabAsset, type TabManifest} from '../../../lab/tab/layout.ts';
 import {TabMachine, type Emulator, type MachineEvent, type TabMachineOptions} from '../../../lab/tab/tab-machine.ts';
 import {ConsoleTail, lastPanicReason, PROMPT_AT_END} from '../../../lab/vm/console.ts';
+import {download, downloadGzippedOffThread, type Expected, type FetchLike, type ResponseLike} from './download.ts';
 import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
+
+export type {FetchLike, ResponseLike};
 
 /** A file for v86, as its options take one. */
 export interface EmulatorFile {
@@ -35,16 +38,6 @@ export type EmulatorOptions = typeof TAB_MACHINE & {
 /** Makes an emulator (`new V86(options)`): loaded, not running, once it says 'emulator-loaded'. */
 export type EmulatorFactory = (options: EmulatorOptions) => Emulator;
 
-/** The part of a fetch Response this file reads. */
-export interface ResponseLike {
-  readonly ok: boolean;
-  readonly status: number;
-  readonly body: ReadableStream<Uint8Array> | null;
-  json(): Promise<unknown>;
-  arrayBuffer(): Promise<ArrayBuffer>;
-}
-export type FetchLike = (url: string, init?: {cache?: RequestCache}) => Promise<ResponseLike>;
-
 export interface TabTransportOptions {
   lesson: string;
   events: TransportEvents;
@@ -57,6 +50,8 @@ export interface TabTransportOptions {
   compileWasm?: (bytes: ArrayBuffer) => Promise<WebAssembly.Module>;
   /** Whether this browser has WebAssembly, without which v86 cannot run. */
   hasWebAssembly?: () => boolean;
+  /** Downloads and unpacks the saved machine (default: in a Web Worker, with the browser's fetch). */
+  downloadState?: (url: string, expected: Required<Expected>, onBytes: (n: number) => void) => Promise<ArrayBuffer>;
   /** When the machine's output is handed on (TabMachine's schedule). */
   schedule?: TabMachineOptions['schedule'];
   /** How long a restored machine may take to show its prompt. */
@@ -95,40 +90,6 @@ const COLD_BOOT_GUESS_MS = 20_000;
 
 class Superseded extends Error {}
 
-/**
- * The body of `url` as an ArrayBuffer, `onBytes` told of each chunk as it
- * arrives; fails on an HTTP error or when the size is not `bytes`.
- */
-async function download(fetchFn: FetchLike, url: string, bytes: number, onBytes: (n: number) => void): Promise<ArrayBuffer> {
-  const res = await fetchFn(url);
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
-  let buffer: ArrayBuffer;
-  if (!res.body) {
-    buffer = await res.arrayBuffer();
-    onBytes(buffer.byteLength);
-  } else {
-    const chunks: Uint8Array[] = [];
-    let length = 0;
-    const reader = res.body.getReader();
-    for (;;) {
-      const {done, value} = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      length += value.byteLength;
-      onBytes(value.byteLength);
-    }
-    const all = new Uint8Array(length);
-    let at = 0;
-    for (const c of chunks) {
-      all.set(c, at);
-      at += c.byteLength;
-    }
-    buffer = all.buffer;
-  }
-  if (buffer.byteLength !== bytes) throw new Error(`${url}: ${buffer.byteLength} bytes, not the ${bytes} the manifest says`);
-  return buffer;
-}
-
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
@@ -139,9 +100,12 @@ interface Kit {
   create: EmulatorFactory;
   wasm: WebAssembly.Module;
   bios: ArrayBuffer;
-  /** The saved machine; undefined when it could not be had (then a cold boot, whose state is kept here). */
-  state?: ArrayBuffer;
-  stateError?: string;
+  /**
+   * The saved machine, still on its way while the emulator is made; without
+   * a state when it could not be had (then a cold boot, whose own state
+   * replaces it).
+   */
+  saved: Promise<{state?: ArrayBuffer; error?: string}>;
 }
 
 /**
@@ -308,16 +272,12 @@ class TabLab {
     };
     const get = (asset: TabAsset): Promise<ArrayBuffer> => download(this.fetch, tabAssetUrl(baseUrl, manifest[asset].file), manifest[asset].bytes, onBytes);
     const compile = this.opts.compileWasm ?? ((bytes: ArrayBuffer) => WebAssembly.compile(bytes));
-    const [create, wasm, bios, state] = await Promise.all([
-      (this.opts.loadEmulator ?? loadV86)(),
-      get('wasm').then(compile),
-      get('bios'),
-      get('state').then(
-        (s): {state?: ArrayBuffer; error?: string} => ({state: s}),
-        (e: unknown): {state?: ArrayBuffer; error?: string} => ({error: `it could not be downloaded (${firstLine(e)})`}),
-      ),
-    ]);
-    return {manifest, create, wasm, bios, state: state.state, stateError: state.error};
+    const saved = (this.opts.downloadState ?? downloadGzippedOffThread)(tabAssetUrl(baseUrl, manifest.state.file), manifest.state, onBytes).then(
+      (state) => ({state}),
+      (e: unknown) => ({error: `it could not be downloaded (${firstLine(e)})`}),
+    );
+    const [create, wasm, bios] = await Promise.all([(this.opts.loadEmulator ?? loadV86)(), get('wasm').then(compile), get('bios')]);
+    return {manifest, create, wasm, bios, saved};
   }
 
   /** A new emulator, once v86 says it is loaded; not running. */
@@ -394,20 +354,25 @@ class TabLab {
         return;
       }
       this.check(gen);
-      if (kit.state) {
-        const emulator = await this.newEmulator(gen, kit);
+      // The emulator is made while the state still downloads and unpacks.
+      const made = this.newEmulator(gen, kit);
+      made.catch(() => undefined);
+      const saved = await this.wait(kit.saved, LOAD_TIMEOUT_MS, 'the saved lab did not arrive');
+      const emulator = await made;
+      if (saved.state) {
         const machine = this.adopt(gen, emulator);
         try {
-          await machine.restore(kit.state);
+          await machine.restore(saved.state);
         } catch (e) {
           this.check(gen);
           await this.dropMachine();
-          kit.stateError = `it did not restore (${firstLine(e)})`;
-          kit.state = undefined;
+          kit.saved = Promise.resolve({error: `it did not restore (${firstLine(e)})`});
         }
+      } else {
+        await Promise.resolve(emulator.destroy()).catch(() => undefined);
       }
       this.check(gen);
-      if (!kit.state) await this.coldBoot(gen, kit);
+      if (!this.machine) await this.coldBoot(gen, kit, (await kit.saved).error);
       this.check(gen);
       const machine = this.machine;
       if (!machine) return;
@@ -429,8 +394,8 @@ class TabLab {
    * No saved state to restore: boot the kernel (slow), and keep the state
    * of the booted machine for the resets, as the build saves it.
    */
-  private async coldBoot(gen: number, kit: Kit): Promise<void> {
-    const why = kit.stateError ?? 'it could not be had';
+  private async coldBoot(gen: number, kit: Kit, error: string | undefined): Promise<void> {
+    const why = error ?? 'it could not be had';
     const message = `the saved lab could not be used (${why}); booting the VM from scratch, which takes longer`;
     this.broadcast({state: 'booting', progress: 0, reason: 'cold-boot', message});
     this.links[0]?.output(`\r\n[lab] ${message}.\r\n`);
@@ -462,8 +427,7 @@ class TabLab {
     this.check(gen);
     const state = await machine.save();
     this.check(gen);
-    kit.state = state;
-    kit.stateError = undefined;
+    kit.saved = Promise.resolve({state});
     await machine.boot();
     this.broadcast({state: 'booting', progress: 1});
   }
