@@ -234,6 +234,13 @@ describe('a lab terminal session', () => {
     assert.equal(t.resets, 1);
     t.status({ state: 'booting', progress: 0 });
     assert.equal(r.terminal.resets, 1);
+    // The boot's progress, and what the transport says while it boots, stay on the fresh screen.
+    t.output('[lab] booting the VM from scratch\r\n');
+    t.status({ state: 'booting', progress: 0.5 });
+    assert.equal(r.terminal.resets, 1);
+    t.status({ state: 'ready' });
+    t.status({ state: 'booting', progress: 0 });
+    assert.equal(r.terminal.resets, 2, 'the next reset clears it again');
     r.session.dispose();
   });
 

@@ -12,6 +12,7 @@ import { hasLabServer, pickBackend } from '../../src/components/LabTerminal/back
 import { IDLE, LazySession } from '../../src/components/LabTerminal/lazy-session.ts';
 import { LabTerminalSession } from '../../src/components/LabTerminal/session.ts';
 import { downloadGzipped } from '../../src/components/LabTerminal/download.ts';
+import { kitFor, type KitShelf } from '../../src/components/LabTerminal/tab-kit.ts';
 import { TabTransport, tabAssetUrl, type EmulatorOptions, type FetchLike, type ResponseLike } from '../../src/components/LabTerminal/tab-transport.ts';
 import type { TerminalFactory, TerminalLike } from '../../src/components/LabTerminal/terminal.ts';
 import type { LabStatus, LabTransport, TransportEvents } from '../../src/components/LabTerminal/transport.ts';
@@ -304,7 +305,10 @@ interface Rig {
   transport: TabTransport;
   events: Events;
   site: Site;
+  kits: KitShelf;
   emulators: () => FakeEmulator[];
+  /** Another lab on the same page (another lesson's, after a navigation): same site, same kits. */
+  another(lesson: string): { transport: TabTransport; events: Events };
 }
 
 function rig({
@@ -315,20 +319,25 @@ function rig({
   lesson = 'syscall',
 }: { base?: string; state?: string; stateAs?: 'gzipped' | 'unpacked' | 'truncated'; wasm?: boolean; lesson?: string } = {}): Rig {
   const s = site(base, { ...(state === undefined ? {} : { state }), ...(stateAs === undefined ? {} : { stateAs }) });
-  const events = new Events();
   const before = FakeEmulator.all.length;
-  const transport = new TabTransport({
-    lesson,
-    events,
-    baseUrl: base,
-    fetch: s.fetch,
-    loadEmulator: () => Promise.resolve((options) => new FakeEmulator(options)),
-    compileWasm: () => Promise.resolve({} as WebAssembly.Module),
-    downloadState: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes),
-    hasWebAssembly: () => wasm,
-    promptTimeoutMs: 5000,
-  });
-  return { transport, events, site: s, emulators: () => FakeEmulator.all.slice(before) };
+  const kits: KitShelf = new Map();
+  const make = (lesson: string): { transport: TabTransport; events: Events } => {
+    const events = new Events();
+    const transport = new TabTransport({
+      lesson,
+      events,
+      baseUrl: base,
+      fetch: s.fetch,
+      loadEmulator: () => Promise.resolve((options) => new FakeEmulator(options)),
+      compileWasm: () => Promise.resolve({} as WebAssembly.Module),
+      downloadState: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes),
+      kits,
+      hasWebAssembly: () => wasm,
+      promptTimeoutMs: 5000,
+    });
+    return { transport, events };
+  };
+  return { ...make(lesson), site: s, kits, emulators: () => FakeEmulator.all.slice(before), another: make };
 }
 
 async function started(r: Rig, cols = 80, rows = 24): Promise<FakeEmulator> {
@@ -537,6 +546,32 @@ describe('the tab transport', () => {
     r.transport.close();
   });
 
+  test("another lesson's lab on the page starts from the same kit: nothing is fetched again", async () => {
+    const r = rig();
+    await started(r);
+    const fetches = r.site.fetched.length;
+    r.transport.close();
+    const next = r.another('ioctl');
+    next.transport.open(80, 24);
+    await next.events.untilState('ready');
+    assert.equal(r.site.fetched.length, fetches);
+    assert.deepEqual(r.emulators().at(-1)?.restored, ['the-saved-lab']);
+    assert.deepEqual(r.emulators().at(-1)?.controlLines, ['lesson ioctl 24 80']);
+    next.transport.close();
+  });
+
+  test('a kit fetched ahead (the pointer on Start) is the one the start uses, its progress told', async () => {
+    const r = rig();
+    const ahead = kitFor({ baseUrl: '/', fetch: r.site.fetch, kits: r.kits, loadEmulator: () => Promise.resolve((o) => new FakeEmulator(o)), compileWasm: () => Promise.resolve({} as WebAssembly.Module), downloadState: (url, expected, onBytes) => downloadGzipped(r.site.fetch, url, expected, onBytes) });
+    await ahead.kit;
+    const fetches = r.site.fetched.length;
+    assert.ok(fetches >= 3, 'the manifest, the wasm and the BIOS');
+    await started(r);
+    assert.equal(r.site.fetched.length, fetches);
+    assert.ok(r.events.statuses.some((st) => st.state === 'booting' && st.progress === 1), 'the kit is all there');
+    r.transport.close();
+  });
+
   test('the state is unpacked as it downloads; one a server sent unpacked already is taken as it is', async () => {
     for (const stateAs of ['gzipped', 'unpacked'] as const) {
       const r = rig({ stateAs });
@@ -660,6 +695,8 @@ describe('a terminal session on the tab transport', () => {
           fetch: s.fetch,
           loadEmulator: () => Promise.resolve((o) => new FakeEmulator(o)),
           compileWasm: () => Promise.resolve({} as WebAssembly.Module),
+          downloadState: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes),
+          kits: new Map(),
           hasWebAssembly: () => true,
         })),
       loadTerminal,

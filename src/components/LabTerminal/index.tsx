@@ -104,15 +104,20 @@ function isDark(): boolean {
  * The session's code and its transport's (v86 behind the tab's) are loaded
  * when a lab starts, or when the pointer comes near "Start lab": a lesson
  * page ships none of it (lazy-session.ts). webpack loads each chunk once.
+ * The tab's transport has its lab's files fetched then too (tab-kit.ts).
  */
-type Connect = (lesson: string, baseUrl: string, events: TransportEvents) => LabTransport;
+type Connect = (lesson: string, events: TransportEvents) => LabTransport;
 
-const transportCode: Record<Backend, () => Promise<Connect>> = {
-  tab: () => import('./tab-transport.ts').then(({TabTransport}): Connect => (lesson, baseUrl, events) => new TabTransport({lesson, events, baseUrl})),
+const transportCode: Record<Backend, (baseUrl: string) => Promise<Connect>> = {
+  tab: (baseUrl) =>
+    import('./tab-transport.ts').then(({TabTransport, prefetchTabLab}): Connect => {
+      prefetchTabLab(baseUrl);
+      return (lesson, events) => new TabTransport({lesson, events, baseUrl});
+    }),
   server: () =>
     import('./websocket-transport.ts').then(
       ({labSocketUrl, WebSocketTransport}): Connect =>
-        (lesson, _baseUrl, events) => new WebSocketTransport({lesson, console: 0, events, url: labSocketUrl(window.location), token: storedToken}),
+        (lesson, events) => new WebSocketTransport({lesson, console: 0, events, url: labSocketUrl(window.location), token: storedToken}),
     ),
 };
 
@@ -141,7 +146,7 @@ function useLabSession(
       Promise.all([
         import('./session.ts'),
         // Console 1 joins console 0's VM through console 0's transport: it needs none of its own.
-        consoleIndex === 0 ? transportCode[backend]() : undefined,
+        consoleIndex === 0 ? transportCode[backend](baseUrl) : undefined,
       ]).then(
         ([{LabTerminalSession}, connect]) =>
           new LabTerminalSession({
@@ -149,7 +154,7 @@ function useLabSession(
             console: consoleIndex,
             connect: (events) => {
               if (!connect) throw new Error('console 1 has no transport of its own');
-              return connect(lesson, baseUrl, events);
+              return connect(lesson, events);
             },
             first: () => findSession(lesson, 0),
             loadTerminal: loadXterm,

@@ -132,8 +132,8 @@ export class LabTerminalSession {
     },
     status: (s) => {
       if (s.state === 'connecting' || s.state === 'disconnected') this.forgetAcks();
-      // A reset: a fresh screen for a fresh VM.
-      if (s.state === 'booting' && this.wasReady) this.terminal?.reset();
+      // A reset: a fresh screen for a fresh VM, once (its progress comes as more booting statuses).
+      if (s.state === 'booting' && this.wasReady && this.status.state !== 'booting') this.terminal?.reset();
       if (s.state === 'ready') this.wasReady = true;
       this.setStatus(s);
       if (s.state === 'ready') queueMicrotask(() => this.typePending());

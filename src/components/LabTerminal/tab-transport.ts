@@ -13,45 +13,22 @@
  * in, so the tests run it in Node with a fake emulator.
  */
 import type {ConsoleIndex} from '../../../lab/protocol.ts';
-import {TAB_ASSET_DIR, TAB_ASSETS, TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, type TabAsset, type TabManifest} from '../../../lab/tab/layout.ts';
+import {TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, type TabAsset} from '../../../lab/tab/layout.ts';
 import {TabMachine, type Emulator, type MachineEvent, type TabMachineOptions} from '../../../lab/tab/tab-machine.ts';
 import {ConsoleTail, lastPanicReason, PROMPT_AT_END} from '../../../lab/vm/console.ts';
-import {download, downloadGzippedOffThread, type Expected, type FetchLike, type ResponseLike} from './download.ts';
+import {download, type FetchLike, type ResponseLike} from './download.ts';
+import {browserFetch, firstLine, kitFor, tabAssetUrl, type EmulatorOptions, type Kit, type KitOptions} from './tab-kit.ts';
 import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
 
+export type {EmulatorFactory, EmulatorFile, EmulatorOptions} from './tab-kit.ts';
+export {loadV86, prefetchTabLab, tabAssetUrl} from './tab-kit.ts';
 export type {FetchLike, ResponseLike};
 
-/** A file for v86, as its options take one. */
-export interface EmulatorFile {
-  buffer: ArrayBuffer;
-}
-
-/** What this transport gives v86's constructor: TAB_MACHINE and the files. */
-export type EmulatorOptions = typeof TAB_MACHINE & {
-  wasm_fn: (imports: WebAssembly.Imports) => Promise<WebAssembly.Exports>;
-  bios: EmulatorFile;
-  bzimage?: EmulatorFile;
-  initrd?: EmulatorFile;
-  cmdline?: string;
-};
-
-/** Makes an emulator (`new V86(options)`): loaded, not running, once it says 'emulator-loaded'. */
-export type EmulatorFactory = (options: EmulatorOptions) => Emulator;
-
-export interface TabTransportOptions {
+export interface TabTransportOptions extends KitOptions {
   lesson: string;
   events: TransportEvents;
-  /** The site's base URL, '/' or '/some/prefix/': the lab's files are under <baseUrl>tab-lab/. */
-  baseUrl: string;
-  /** v86's constructor, loaded on first use (on the page: a chunk of its own). */
-  loadEmulator?: () => Promise<EmulatorFactory>;
-  fetch?: FetchLike;
-  /** Compiles v86's wasm; once per page, kept for every reset. */
-  compileWasm?: (bytes: ArrayBuffer) => Promise<WebAssembly.Module>;
   /** Whether this browser has WebAssembly, without which v86 cannot run. */
   hasWebAssembly?: () => boolean;
-  /** Downloads and unpacks the saved machine (default: in a Web Worker, with the browser's fetch). */
-  downloadState?: (url: string, expected: Required<Expected>, onBytes: (n: number) => void) => Promise<ArrayBuffer>;
   /** When the machine's output is handed on (TabMachine's schedule). */
   schedule?: TabMachineOptions['schedule'];
   /** How long a restored machine may take to show its prompt. */
@@ -60,23 +37,8 @@ export interface TabTransportOptions {
   bootTimeoutMs?: number;
 }
 
-/** v86 from its package, as a chunk of its own: a lesson page loads it only when its lab starts. */
-export async function loadV86(): Promise<EmulatorFactory> {
-  const {V86} = await import('v86');
-  return (options) => new V86(options as unknown as ConstructorParameters<typeof V86>[0]) as unknown as Emulator;
-}
-
-function browserFetch(url: string, init?: {cache?: RequestCache}): Promise<ResponseLike> {
-  return fetch(url, init);
-}
-
 function browserHasWebAssembly(): boolean {
   return typeof WebAssembly === 'object' && typeof WebAssembly.instantiate === 'function';
-}
-
-/** Where the tab lab's files are on this site. */
-export function tabAssetUrl(baseUrl: string, file: string): string {
-  return `${baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`}${TAB_ASSET_DIR}/${file}`;
 }
 
 const NO_WEBASSEMBLY = 'this browser cannot run the lab: no WebAssembly';
@@ -89,24 +51,6 @@ const LOAD_TIMEOUT_MS = 60_000;
 const COLD_BOOT_GUESS_MS = 20_000;
 
 class Superseded extends Error {}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
-}
-
-/** What a lab keeps across resets: the files and the compiled emulator. */
-interface Kit {
-  manifest: TabManifest;
-  create: EmulatorFactory;
-  wasm: WebAssembly.Module;
-  bios: ArrayBuffer;
-  /**
-   * The saved machine, still on its way while the emulator is made; without
-   * a state when it could not be had (then a cold boot, whose own state
-   * replaces it).
-   */
-  saved: Promise<{state?: ArrayBuffer; error?: string}>;
-}
 
 /**
  * One VM and its consoles: console 0's transport makes it and owns it,
@@ -125,8 +69,6 @@ class TabLab {
   private startTimer?: ReturnType<typeof setTimeout>;
   /** Ends the waits of the current start when another start or close() supersedes it. */
   private abort = new AbortController();
-  private kit?: Kit;
-  private kitLoading?: Promise<Kit>;
   /** Counts starts: whatever an earlier start still does is thrown away. */
   private generation = 0;
   private closed = false;
@@ -243,41 +185,17 @@ class TabLab {
     return ++this.generation;
   }
 
-  /** Fetch what every start needs, once: the later starts (resets) reuse it. */
-  private loadKit(): Promise<Kit> {
-    if (this.kit) return Promise.resolve(this.kit);
-    this.kitLoading ??= this.fetchKit().then(
-      (kit) => (this.kit = kit),
-      (e: unknown) => {
-        this.kitLoading = undefined;
-        throw e;
-      },
-    );
-    return this.kitLoading;
-  }
-
-  private async fetchKit(): Promise<Kit> {
-    const {baseUrl} = this.opts;
-    // The one name without a content hash: asked for afresh, so that a new site never meets old files.
-    const res = await this.fetch(tabAssetUrl(baseUrl, TAB_ASSETS.manifest), {cache: 'no-cache'});
-    if (!res.ok) throw new Error(`${TAB_ASSETS.manifest}: HTTP ${res.status}`);
-    const manifest = (await res.json()) as TabManifest;
-    const wanted: TabAsset[] = ['wasm', 'bios', 'state'];
-    const total = wanted.reduce((n, a) => n + manifest[a].bytes, 0);
-    let loaded = 0;
-    // Said to whichever start waits for it now (a reset during the download is another start).
-    const onBytes = (n: number): void => {
-      loaded += n;
-      if (!this.closed && this.statuses[0].state === 'booting') this.broadcast({state: 'booting', progress: Math.min(1, loaded / total)});
-    };
-    const get = (asset: TabAsset): Promise<ArrayBuffer> => download(this.fetch, tabAssetUrl(baseUrl, manifest[asset].file), manifest[asset].bytes, onBytes);
-    const compile = this.opts.compileWasm ?? ((bytes: ArrayBuffer) => WebAssembly.compile(bytes));
-    const saved = (this.opts.downloadState ?? downloadGzippedOffThread)(tabAssetUrl(baseUrl, manifest.state.file), manifest.state, onBytes).then(
-      (state) => ({state}),
-      (e: unknown) => ({error: `it could not be downloaded (${firstLine(e)})`}),
-    );
-    const [create, wasm, bios] = await Promise.all([(this.opts.loadEmulator ?? loadV86)(), get('wasm').then(compile), get('bios')]);
-    return {manifest, create, wasm, bios, saved};
+  /** The page's kit (tab-kit.ts), its progress said while this start waits for it. */
+  private async loadKit(): Promise<Kit> {
+    const load = kitFor(this.opts);
+    const unwatch = load.watch((progress) => {
+      if (!this.closed && this.statuses[0].state === 'booting') this.broadcast({state: 'booting', progress});
+    });
+    try {
+      return await load.kit;
+    } finally {
+      unwatch();
+    }
   }
 
   /** A new emulator, once v86 says it is loaded; not running. */
