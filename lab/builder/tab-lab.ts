@@ -14,7 +14,7 @@ import { cacheRoot, currentTabLab } from '../paths.ts';
 import { TAB_LAB_PACKAGES, ensureHostPackages } from '../setup/host-packages.ts';
 import { nodeTabMachine, SEABIOS, v86BuildDir } from '../tab/node-emulator.ts';
 import { v86Version } from '../tab/v86-version.ts';
-import { PANIC_PORT, TAB_ASSETS, TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, type TabAsset, type TabManifest } from '../tab/layout.ts';
+import { PANIC_PORT, TAB_ASSETS, TAB_MACHINE, TAB_SNAPSHOT_COMMAND_LINE, type TabAsset, type TabManifest } from '../tab/layout.ts';
 import { CacheEntry, InputHash, pruneSiblings, sha256File } from './cache-entry.ts';
 import { i386Userland, type I386Userland } from './i386-userland.ts';
 import { buildImage, type LabImage, type Toolchain } from './image.ts';
@@ -26,7 +26,7 @@ import { Progress } from './step.ts';
 const RECIPE = {
   revision: 2,
   machine: TAB_MACHINE,
-  cmdline: TAB_KERNEL_COMMAND_LINE,
+  cmdline: TAB_SNAPSHOT_COMMAND_LINE,
   // The device TabMachine adds: the kernel probes it at boot, so the state
   // holds whether its panic notifier is registered.
   panicPort: PANIC_PORT,
@@ -113,7 +113,7 @@ async function buildTabAssets(kernel: LabKernel, image: LabImage): Promise<{ dir
     entry.reset();
     progress.done(`booting the i386 lab in v86 ${v86Version()} to save its state`);
     const bootStart = Date.now();
-    const machine = await nodeTabMachine({ kind: 'cold', kernel: kernel.bzImage, initrd: image.initramfs });
+    const machine = await nodeTabMachine({ kind: 'cold', kernel: kernel.bzImage, initrd: image.initramfs, cmdline: RECIPE.cmdline });
     let console0 = '';
     machine.on((e) => {
       if (e.type === 'output' && e.console === 0) console0 = (console0 + e.data).slice(-4000);

@@ -43,6 +43,7 @@ export const I386_DOWNLOADS = [BUSYBOX_PACKAGE, 'musl', 'musl-dev'] as const;
 export const TAB_LAB_PACKAGES: readonly HostPackage[] = [
   { name: 'lib32gcc-12-dev', why: "the i386 lab's user programs (32-bit libgcc and crt files for gcc -m32)" },
   { name: 'seabios', why: 'the BIOS v86 boots the i386 lab with' },
+  { name: 'lz4', why: "compresses the i386 lab's kernel (CONFIG_KERNEL_LZ4)" },
 ];
 
 /**

@@ -16,7 +16,8 @@ export function v86BuildDir(): string {
 export const SEABIOS = '/usr/share/seabios/bios.bin';
 
 export type TabStart =
-  | { kind: 'cold'; kernel: string; initrd: string }
+  /** A cold boot; with the page's command line unless `cmdline` is given. */
+  | { kind: 'cold'; kernel: string; initrd: string; cmdline?: string }
   | { kind: 'state'; state: Buffer };
 
 function buffer(path: string): ArrayBuffer {
@@ -25,12 +26,12 @@ function buffer(path: string): ArrayBuffer {
 }
 
 /** A new emulator of the tab lab's machine, loaded (with a kernel to boot, for a cold start), not yet running. */
-export async function loadedNodeEmulator(cold?: { kernel: string; initrd: string }): Promise<Emulator> {
+export async function loadedNodeEmulator(cold?: { kernel: string; initrd: string; cmdline?: string }): Promise<Emulator> {
   const options = {
     ...TAB_MACHINE,
     wasm_path: join(v86BuildDir(), 'v86.wasm'),
     bios: { buffer: buffer(SEABIOS) },
-    ...(cold ? { bzimage: { buffer: buffer(cold.kernel) }, initrd: { buffer: buffer(cold.initrd) }, cmdline: TAB_KERNEL_COMMAND_LINE } : {}),
+    ...(cold ? { bzimage: { buffer: buffer(cold.kernel) }, initrd: { buffer: buffer(cold.initrd) }, cmdline: cold.cmdline ?? TAB_KERNEL_COMMAND_LINE } : {}),
   };
   const emulator = new V86(options as ConstructorParameters<typeof V86>[0]) as unknown as Emulator;
   await new Promise<void>((resolve) => emulator.add_listener('emulator-loaded', resolve as (v: never) => void));

@@ -330,7 +330,7 @@ function rig({
       fetch: s.fetch,
       loadEmulator: () => Promise.resolve((options) => new FakeEmulator(options)),
       compileWasm: () => Promise.resolve({} as WebAssembly.Module),
-      downloadState: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes),
+      stateDownloader: () => ({ download: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes), stop: () => undefined }),
       kits,
       hasWebAssembly: () => wasm,
       promptTimeoutMs: 5000,
@@ -562,7 +562,7 @@ describe('the tab transport', () => {
 
   test('a kit fetched ahead (the pointer on Start) is the one the start uses, its progress told', async () => {
     const r = rig();
-    const ahead = kitFor({ baseUrl: '/', fetch: r.site.fetch, kits: r.kits, loadEmulator: () => Promise.resolve((o) => new FakeEmulator(o)), compileWasm: () => Promise.resolve({} as WebAssembly.Module), downloadState: (url, expected, onBytes) => downloadGzipped(r.site.fetch, url, expected, onBytes) });
+    const ahead = kitFor({ baseUrl: '/', fetch: r.site.fetch, kits: r.kits, loadEmulator: () => Promise.resolve((o) => new FakeEmulator(o)), compileWasm: () => Promise.resolve({} as WebAssembly.Module), stateDownloader: () => ({ download: (url, expected, onBytes) => downloadGzipped(r.site.fetch, url, expected, onBytes), stop: () => undefined }) });
     await ahead.kit;
     const fetches = r.site.fetched.length;
     assert.ok(fetches >= 3, 'the manifest, the wasm and the BIOS');
@@ -695,7 +695,7 @@ describe('a terminal session on the tab transport', () => {
           fetch: s.fetch,
           loadEmulator: () => Promise.resolve((o) => new FakeEmulator(o)),
           compileWasm: () => Promise.resolve({} as WebAssembly.Module),
-          downloadState: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes),
+          stateDownloader: () => ({ download: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes), stop: () => undefined }),
           kits: new Map(),
           hasWebAssembly: () => true,
         })),

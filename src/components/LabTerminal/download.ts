@@ -129,27 +129,56 @@ class Unpacker {
   }
 }
 
+/** Downloads and unpacks one gzipped file (downloadGzipped()), somewhere. */
+export interface GzippedDownloader {
+  download(url: string, expected: Required<Expected>, onBytes: (n: number) => void): Promise<ArrayBuffer>;
+  /** Not needed after all (what was to name the file failed). */
+  stop(): void;
+}
+
 /**
- * downloadGzipped() in a Web Worker of its own (unpack-worker.ts), off the
- * page's main thread; where there are no workers, on it.
+ * downloadGzipped() for one file, in a Web Worker of its own
+ * (unpack-worker.ts), off the page's main thread; where there are no
+ * workers, on it. The worker is started now, so that it is up by the time
+ * the file's name is known.
  */
-export function downloadGzippedOffThread(url: string, expected: Required<Expected>, onBytes: (n: number) => void): Promise<ArrayBuffer> {
-  if (typeof Worker === 'undefined') return downloadGzipped((u) => fetch(u), url, expected, onBytes);
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./unpack-worker.ts', import.meta.url));
-    const done = (): void => worker.terminate();
+export function gzippedDownloaderOffThread(): GzippedDownloader {
+  if (typeof Worker === 'undefined') return {download: (url, expected, onBytes) => downloadGzipped((u) => fetch(u), url, expected, onBytes), stop: () => undefined};
+  return new WorkerDownloader(new Worker(new URL('./unpack-worker.ts', import.meta.url)));
+}
+
+class WorkerDownloader implements GzippedDownloader {
+  private failed?: string;
+  private waiting?: {resolve: (state: ArrayBuffer) => void; reject: (e: Error) => void; onBytes: (n: number) => void; url: string};
+
+  constructor(private readonly worker: Worker) {
     worker.onmessage = (e: MessageEvent<UnpackMessage>) => {
       const m = e.data;
-      if ('bytes' in m) return onBytes(m.bytes);
-      done();
-      if ('state' in m) resolve(m.state);
-      else reject(new Error(m.error));
+      const w = this.waiting;
+      if (!w) return;
+      if ('bytes' in m) return w.onBytes(m.bytes);
+      this.stop();
+      if ('state' in m) w.resolve(m.state);
+      else w.reject(new Error(m.error));
     };
+    // Also before download(): a worker whose script did not load.
     worker.onerror = (e) => {
-      done();
-      reject(new Error(`${url}: the worker that unpacks it failed (${e.message})`));
+      this.failed = `the worker that unpacks it failed (${e.message})`;
+      this.stop();
+      this.waiting?.reject(new Error(`${this.waiting.url}: ${this.failed}`));
     };
-    const request: UnpackRequest = {url: new URL(url, globalThis.location?.href).href, expected};
-    worker.postMessage(request);
-  });
+  }
+
+  download(url: string, expected: Required<Expected>, onBytes: (n: number) => void): Promise<ArrayBuffer> {
+    if (this.failed) return Promise.reject(new Error(`${url}: ${this.failed}`));
+    return new Promise((resolve, reject) => {
+      this.waiting = {resolve, reject, onBytes, url};
+      const request: UnpackRequest = {url: new URL(url, globalThis.location?.href).href, expected};
+      this.worker.postMessage(request);
+    });
+  }
+
+  stop(): void {
+    this.worker.terminate();
+  }
 }

@@ -11,7 +11,7 @@
  */
 import {TAB_ASSET_DIR, TAB_ASSETS, TAB_MACHINE, type TabAsset, type TabManifest} from '../../../lab/tab/layout.ts';
 import type {Emulator} from '../../../lab/tab/tab-machine.ts';
-import {download, downloadGzippedOffThread, type Expected, type FetchLike, type ResponseLike} from './download.ts';
+import {download, gzippedDownloaderOffThread, type GzippedDownloader, type FetchLike, type ResponseLike} from './download.ts';
 
 /** A file for v86, as its options take one. */
 export interface EmulatorFile {
@@ -39,8 +39,8 @@ export interface KitOptions {
   fetch?: FetchLike;
   /** Compiles v86's wasm. */
   compileWasm?: (bytes: ArrayBuffer) => Promise<WebAssembly.Module>;
-  /** Downloads and unpacks the saved machine (default: in a Web Worker, with the browser's fetch). */
-  downloadState?: (url: string, expected: Required<Expected>, onBytes: (n: number) => void) => Promise<ArrayBuffer>;
+  /** What downloads and unpacks the saved machine, made as the kit's fetch begins (default: a Web Worker, with the browser's fetch). */
+  stateDownloader?: () => GzippedDownloader;
   /** Where kits are kept; default: the page's. */
   kits?: KitShelf;
 }
@@ -129,10 +129,17 @@ export function prefetchTabLab(baseUrl: string): void {
 async function fetchKit(opts: KitOptions, progress: (fraction: number) => void): Promise<Kit> {
   const {baseUrl} = opts;
   const fetchFn = opts.fetch ?? browserFetch;
-  // The one name without a content hash: asked for afresh, so that a new site never meets old files.
-  const res = await fetchFn(tabAssetUrl(baseUrl, TAB_ASSETS.manifest), {cache: 'no-cache'});
-  if (!res.ok) throw new Error(`${TAB_ASSETS.manifest}: HTTP ${res.status}`);
-  const manifest = (await res.json()) as TabManifest;
+  const stateDownloader = (opts.stateDownloader ?? gzippedDownloaderOffThread)();
+  let manifest: TabManifest;
+  try {
+    // The one name without a content hash: asked for afresh, so that a new site never meets old files.
+    const res = await fetchFn(tabAssetUrl(baseUrl, TAB_ASSETS.manifest), {cache: 'no-cache'});
+    if (!res.ok) throw new Error(`${TAB_ASSETS.manifest}: HTTP ${res.status}`);
+    manifest = (await res.json()) as TabManifest;
+  } catch (e) {
+    stateDownloader.stop();
+    throw e;
+  }
   const wanted: TabAsset[] = ['wasm', 'bios', 'state'];
   const total = wanted.reduce((n, a) => n + manifest[a].bytes, 0);
   let loaded = 0;
@@ -142,7 +149,7 @@ async function fetchKit(opts: KitOptions, progress: (fraction: number) => void):
   };
   const get = (asset: TabAsset): Promise<ArrayBuffer> => download(fetchFn, tabAssetUrl(baseUrl, manifest[asset].file), manifest[asset].bytes, onBytes);
   const compile = opts.compileWasm ?? ((bytes: ArrayBuffer) => WebAssembly.compile(bytes));
-  const saved = (opts.downloadState ?? downloadGzippedOffThread)(tabAssetUrl(baseUrl, manifest.state.file), manifest.state, onBytes).then(
+  const saved = stateDownloader.download(tabAssetUrl(baseUrl, manifest.state.file), manifest.state, onBytes).then(
     (state): Saved => ({state}),
     (e: unknown): Saved => ({error: `it could not be downloaded (${firstLine(e)})`}),
   );
