@@ -31,7 +31,7 @@ const RECIPE = {
   // holds whether its panic notifier is registered.
   panicPort: PANIC_PORT,
   assets: TAB_ASSETS,
-  /** gzip level of the state: 9 took a 10.0 MiB state to 2.8 MiB (zstd -19: 2.2 MiB, but see TAB_ASSETS.state). */
+  /** gzip level of the state: 9 took a 10.0 MiB state to 2.8 MiB, where zstd -19 made 2.2 MiB (but see TAB_ASSETS.state). */
   gzipLevel: constants.Z_BEST_COMPRESSION,
   /** How long a boot in v86 under Node may take to reach /init's wait. */
   bootTimeoutMs: 120_000,
