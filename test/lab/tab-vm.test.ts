@@ -84,6 +84,17 @@ describe('the tab lab (v86, i386)', () => {
     assert.match(seen, /^30 100\r?$/m);
   });
 
+  test('a 128 KiB paste reaches the guest whole: v86 queues it, the guest reads it at its own pace', async () => {
+    const line = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ\n';
+    const lines = Math.ceil((128 * 1024) / line.length);
+    guest().machine.input(0, 'stty -echo; cat >/tmp/paste; stty echo\n');
+    await new Promise((r) => setTimeout(r, 500));
+    // All of it at once, as xterm.js hands over a paste, and Ctrl-D to end cat.
+    guest().machine.input(0, line.repeat(lines) + '\x04');
+    const r = await guest().exec('wc -lc </tmp/paste; rm /tmp/paste', { timeoutMs: 60_000 });
+    assert.deepEqual(r.output.trim().split(/\s+/).map(Number), [lines, lines * line.length]);
+  });
+
   test('text that looks like a panic is not one: only the kernel reaches the panic port', async () => {
     const r = await guest().exec("echo 'Kernel panic - not syncing: fake'");
     assert.equal(r.status, 0);
