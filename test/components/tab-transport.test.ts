@@ -317,7 +317,8 @@ function rig({
   stateAs,
   wasm = true,
   lesson = 'syscall',
-}: { base?: string; state?: string; stateAs?: 'gzipped' | 'unpacked' | 'truncated'; wasm?: boolean; lesson?: string } = {}): Rig {
+  stateGate,
+}: { base?: string; state?: string; stateAs?: 'gzipped' | 'unpacked' | 'truncated'; wasm?: boolean; lesson?: string; stateGate?: Promise<void> } = {}): Rig {
   const s = site(base, { ...(state === undefined ? {} : { state }), ...(stateAs === undefined ? {} : { stateAs }) });
   const before = FakeEmulator.all.length;
   const kits: KitShelf = new Map();
@@ -330,7 +331,8 @@ function rig({
       fetch: s.fetch,
       loadEmulator: () => Promise.resolve((options) => new FakeEmulator(options)),
       compileWasm: () => Promise.resolve({} as WebAssembly.Module),
-      stateDownloader: () => ({ download: (url, expected, onBytes) => downloadGzipped(s.fetch, url, expected, onBytes), stop: () => undefined }),
+      // The state held back until `stateGate`, when given.
+      stateDownloader: () => ({ download: async (url, expected, onBytes) => (await stateGate, downloadGzipped(s.fetch, url, expected, onBytes)), stop: () => undefined }),
       kits,
       hasWebAssembly: () => wasm,
       promptTimeoutMs: 5000,
@@ -626,6 +628,23 @@ describe('the tab transport', () => {
     r.site.fail.delete(manifest);
     r.transport.open(80, 24);
     await r.events.untilState('ready');
+    r.transport.close();
+  });
+
+  test('a reset while the state is on its way: the emulator made meanwhile is destroyed, the next one restored', async () => {
+    let release = (): void => undefined;
+    const r = rig({ stateGate: new Promise<void>((res) => (release = res)) });
+    r.transport.open(80, 24);
+    await r.events.until(() => r.emulators().length === 1, 'an emulator made while the state downloads');
+    await tick();
+    r.transport.reset();
+    release();
+    await r.events.untilState('ready');
+    const [early, used] = r.emulators();
+    assert.ok(early?.destroyed, 'the first one destroyed');
+    assert.deepEqual(early?.restored, []);
+    assert.deepEqual(used?.restored, ['the-saved-lab']);
+    assert.equal(r.emulators().length, 2);
     r.transport.close();
   });
 

@@ -17,7 +17,7 @@ import {TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, type TabAsset} from '../../../lab/
 import {TabMachine, type Emulator, type MachineEvent, type TabMachineOptions} from '../../../lab/tab/tab-machine.ts';
 import {ConsoleTail, lastPanicReason, PROMPT_AT_END} from '../../../lab/vm/console.ts';
 import {download, type FetchLike, type ResponseLike} from './download.ts';
-import {browserFetch, firstLine, kitFor, tabAssetUrl, type EmulatorOptions, type Kit, type KitOptions} from './tab-kit.ts';
+import {browserFetch, firstLine, kitFor, tabAssetUrl, type EmulatorOptions, type Kit, type KitOptions, type Saved} from './tab-kit.ts';
 import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
 
 export type {EmulatorFactory, EmulatorFile, EmulatorOptions} from './tab-kit.ts';
@@ -275,7 +275,14 @@ class TabLab {
       // The emulator is made while the state still downloads and unpacks.
       const made = this.newEmulator(gen, kit);
       made.catch(() => undefined);
-      const saved = await this.wait(kit.saved, LOAD_TIMEOUT_MS, 'the saved lab did not arrive');
+      let saved: Saved;
+      try {
+        saved = await this.wait(kit.saved, LOAD_TIMEOUT_MS, 'the saved lab did not arrive');
+      } catch (e) {
+        // Superseded (or no state in time): the emulator made meanwhile is not wanted.
+        void made.then((em) => em.destroy(), () => undefined);
+        throw e;
+      }
       const emulator = await made;
       if (saved.state) {
         const machine = this.adopt(gen, emulator);
