@@ -77,15 +77,25 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 export async function downloadGzipped(fetchFn: FetchLike, url: string, expected: Required<Expected>, onBytes: (n: number) => void): Promise<ArrayBuffer> {
   const res = await get(fetchFn, url);
   let unpacker: Unpacker | undefined;
-  const plain: Uint8Array[] = [];
+  let sniffed = false;
+  const plain: Uint8Array<ArrayBuffer>[] = [];
   let length = 0;
   try {
     for await (const c of chunks(res)) {
-      if (length === 0 && c.byteLength >= 2 && c[0] === GZIP_MAGIC[0] && c[1] === GZIP_MAGIC[1]) unpacker = new Unpacker(url);
       length += c.byteLength;
       onBytes(c.byteLength);
-      if (unpacker) await unpacker.write(c);
-      else plain.push(c);
+      if (unpacker) {
+        await unpacker.write(c);
+        continue;
+      }
+      plain.push(c);
+      // Gzipped or not, told by its first two bytes, whatever chunks they came in.
+      if (sniffed || length < 2) continue;
+      sniffed = true;
+      const head = new Uint8Array(concat(plain, length), 0, 2);
+      if (head[0] !== GZIP_MAGIC[0] || head[1] !== GZIP_MAGIC[1]) continue;
+      unpacker = new Unpacker(url);
+      for (const p of plain.splice(0)) await unpacker.write(p);
     }
     if (unpacker && length !== expected.bytes) throw new Error(`${url}: ${length} bytes, not the ${expected.bytes} the manifest says`);
     const out = unpacker ? await unpacker.end() : concat(plain, length);
