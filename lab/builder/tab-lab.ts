@@ -89,9 +89,22 @@ export async function buildTabLab({ quiet = false } = {}): Promise<TabLab> {
   return { kernel, image, assetDir: dir, manifest: info.manifest, built: built || kernel.built || image.built };
 }
 
-/** The tab lab's saved machine, unpacked, as v86 restores it (the page unpacks it while downloading). */
+const unpackedStates = new Map<string, Buffer>();
+
+/**
+ * The tab lab's saved machine, unpacked, as v86 restores it (the page
+ * unpacks it while downloading). Unpacked once per process: the literate
+ * tests restore it for every page, and its name carries its content's hash.
+ * Callers copy it (nodeTabMachine does) before v86 takes it.
+ */
 export function readTabState(lab: TabLab): Buffer {
-  return gunzipSync(readFileSync(join(lab.assetDir, lab.manifest.state.file)));
+  const file = join(lab.assetDir, lab.manifest.state.file);
+  let state = unpackedStates.get(file);
+  if (!state) {
+    state = gunzipSync(readFileSync(file));
+    unpackedStates.set(file, state);
+  }
+  return state;
 }
 
 async function buildTabAssets(kernel: LabKernel, image: LabImage): Promise<{ dir: string; info: TabSnapshotInfo; built: boolean }> {
