@@ -3,11 +3,9 @@
 // served by the lab server: the JavaScript a lesson page loads, then what
 // "Start lab" adds (xterm.js, its fit addon and CSS), and the time from the
 // click to a prompt on screen.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Lab } from '../lab/builder/lab.ts';
-import { SITE_ROOT } from '../lab/builder/site.ts';
+import { SITE_ROOT, ensureSite } from '../lab/builder/site.ts';
 import { defaultLimits } from '../lab/server/limits.ts';
 import { startLabServer } from '../lab/server/server.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
@@ -30,7 +28,7 @@ const kib = (n: number): string => `${(n / 1024).toFixed(0)} KiB`;
 const sum = (xs: { bytes: number }[]): number => xs.reduce((a, x) => a + x.bytes, 0);
 
 export async function benchPage(lab: Lab): Promise<Row[]> {
-  if (!existsSync(join(SITE_ROOT, 'index.html'))) throw new Error('bench page: build the site first (npm run build)');
+  if (!ensureSite()) throw new Error('bench page: the site did not build (npx docusaurus build says why)');
   const server = await startLabServer({
     lab,
     host: '127.0.0.1',

@@ -7,7 +7,7 @@ import { readTabState, type TabLab } from '../lab/builder/tab-lab.ts';
 import { nodeTabMachine } from '../lab/tab/node-emulator.ts';
 import { TabVM } from '../lab/tab/tab-vm.ts';
 import { PROMPT_AT_END } from '../lab/vm/console.ts';
-import { SITE_ROOT } from '../lab/builder/site.ts';
+import { SITE_ROOT, ensureSite } from '../lab/builder/site.ts';
 import { launchChromium } from '../test/helpers/browser.ts';
 import { serveStatic } from '../test/helpers/static-site.ts';
 import { median, percentile, type Row } from './table.ts';
@@ -28,6 +28,42 @@ async function coldBoot(lab: TabLab): Promise<number> {
     await vm.enter('ioctl');
     return performance.now() - t;
   } finally {
+    await vm.stop();
+  }
+}
+
+/**
+ * Keystroke to echo byte in v86 under Node, idle and with the guest busy in
+ * a loop: what the guest and the emulator take, without a browser's frames.
+ */
+async function nodeEchoes(state: Buffer): Promise<{ idle: number[]; busy: number[] }> {
+  const machine = await nodeTabMachine({ kind: 'state', state });
+  const vm = new TabVM(machine);
+  let echoed = 0;
+  const off = machine.on((e) => {
+    if (e.type === 'output' && e.console === 0) echoed += e.data.length;
+  });
+  const times = async (): Promise<number[]> => {
+    const out: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const before = echoed;
+      const t = performance.now();
+      machine.input(0, String.fromCharCode(97 + (i % 26)));
+      while (echoed === before) await new Promise((r) => setImmediate(r));
+      out.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 20 + ((i * 37) % 41)));
+    }
+    machine.input(0, '\x15');
+    return out;
+  };
+  try {
+    await vm.enter('ioctl');
+    const idle = await times();
+    machine.input(0, 'while :; do :; done &\n');
+    await new Promise((r) => setTimeout(r, 1000));
+    return { idle, busy: await times() };
+  } finally {
+    off();
     await vm.stop();
   }
 }
@@ -121,8 +157,12 @@ export async function benchTab(lab: TabLab): Promise<Row[]> {
   }
   rows.push({ what: 'v86 in Node: cold boot to a prompt, median', value: ms(median(colds)), target: '≤ 2000 ms', ok: median(colds) <= 2000 });
   rows.push({ what: 'v86 in Node: restore to the first answer, median', value: ms(median(restores)) });
+  const echoes = await nodeEchoes(state);
+  rows.push({ what: 'v86 in Node: keystroke to echo byte p95, idle / busy guest', value: `${percentile(echoes.idle, 95).toFixed(1)} / ${percentile(echoes.busy, 95).toFixed(1)} ms` });
   rows.push({ what: 'saved state: unpacked → gzip -9', value: `${mib(lab.manifest.state.unpacked)} → ${mib(lab.manifest.state.bytes)}` });
 
+  // The page needs the built site, with this tab lab's files in it.
+  if (!ensureSite()) throw new Error('bench tab: the site did not build (npx docusaurus build says why)');
   const server = await serveStatic(SITE_ROOT);
   const browser = await launchChromium();
   try {

@@ -9,7 +9,7 @@
  */
 
 /** Bumped when a frame changes meaning; a page and a server of different versions refuse each other. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Where the server listens for labs, on the page's own origin. */
 export const LAB_SOCKET_PATH = '/lab/ws';
@@ -193,7 +193,96 @@ export interface Ack {
   /** Characters of output the terminal has finished processing since the last ack. */
   chars: number;
 }
-export type ClientFrame = Hello | Input | Resize | Reset | Ack;
+/** Build the lesson with these sources and put the results into this session's VM (lab/build/). */
+export interface BuildRequest {
+  type: 'build';
+  /** The page's number for this build, echoed in every `build` frame about it. */
+  id: number;
+  /** The learner's version of some of the lesson's sources; the others stay the lesson's own. */
+  files: SourceFile[];
+}
+export type ClientFrame = Hello | Input | Resize | Reset | Ack | BuildRequest;
+
+/*
+ * Builds. A learner's sources go to the server in one `build` frame, larger
+ * than the others may be; the server builds them in a sandbox and answers
+ * with `build` frames: queued (with the place in the queue), building, then
+ * one that ends it.
+ */
+export interface SourceFile {
+  /** A file name of the lesson's (`ioctl_example.c`): no folder, no path. */
+  name: string;
+  text: string;
+}
+/** Largest source file a build takes, in bytes of UTF-8. */
+export const MAX_SOURCE_BYTES = 256 * 1024;
+/** Most files in one build. */
+export const MAX_BUILD_FILES = 8;
+/** All of one build's sources together, in bytes of UTF-8. */
+export const MAX_BUILD_BYTES = 512 * 1024;
+/**
+ * Largest `build` frame: JSON escapes a newline or a quote in two bytes, so
+ * twice the sources, and room for the rest. Every other frame still has
+ * MAX_FRAME_BYTES.
+ */
+export const MAX_BUILD_FRAME_BYTES = 2 * MAX_BUILD_BYTES + 16 * 1024;
+/** A file name a build may carry: C sources and headers only. */
+export const SOURCE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,62}\.[ch]$/;
+
+export type DiagnosticSeverity = 'error' | 'warning' | 'note';
+/** One compiler or linker message; `file` and `line` when it points into a file. */
+export interface BuildDiagnostic {
+  file?: string;
+  line?: number;
+  column?: number;
+  severity: DiagnosticSeverity;
+  message: string;
+}
+/** A file the build put into the VM, as the guest checked it. */
+export interface DeliveredFile {
+  /** Its path in the guest (`/lab/ioctl/ioctl_example.ko`). */
+  path: string;
+  size: number;
+  sha256: string;
+  /** false: the VM had this very file already, and it was not sent. */
+  changed: boolean;
+}
+export type BuildState =
+  /** Waiting for a free build slot; `position` 1 is next. */
+  | 'queued'
+  | 'building'
+  /** Built and delivered: `delivered` says what the VM has now. */
+  | 'done'
+  /** The compiler or linker refused the code: `diagnostics` and `log` say why; the VM is untouched. */
+  | 'failed'
+  /** Not built: `reason` and `message` say why (a bad file, a busy learner, no VM). */
+  | 'refused';
+export type BuildRefusal =
+  | 'bad-files'
+  /** This learner has a build queued or running. */
+  | 'busy'
+  /** The session has no running VM to deliver to. */
+  | 'no-vm'
+  /** The build went past a limit (time, memory, output) or the sandbox failed. */
+  | 'build-error'
+  /** Built, but the VM did not take the files. */
+  | 'delivery-failed'
+  /** This server cannot build (no sandbox, no kernel tree). */
+  | 'unavailable';
+export interface BuildFrame {
+  type: 'build';
+  id: number;
+  state: BuildState;
+  position?: number;
+  reason?: BuildRefusal;
+  message?: string;
+  diagnostics?: BuildDiagnostic[];
+  /** The build's output, cut to a size. */
+  log?: string;
+  delivered?: DeliveredFile[];
+  /** The same sources were built before: nothing was compiled. */
+  cached?: boolean;
+}
 
 // Frames, server to client.
 
@@ -225,7 +314,7 @@ export interface TakenFrame {
   type: 'taken';
   chars: number;
 }
-export type ServerFrame = StatusFrame | OutputFrame | TakenFrame;
+export type ServerFrame = StatusFrame | OutputFrame | TakenFrame | BuildFrame;
 /** A status without its `type`, as the layers below the connection build it. */
 export type Status = Omit<StatusFrame, 'type'>;
 
@@ -271,6 +360,45 @@ function object(raw: string): Json {
   return o as Json;
 }
 
+const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
+
+/** The files of a `build` frame, checked for shape and size (which names a lesson takes is the server's to say). */
+function sourceFiles(v: unknown): SourceFile[] {
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_BUILD_FILES) {
+    throw new ProtocolError(`'files' must list 1 to ${MAX_BUILD_FILES} files`);
+  }
+  const names = new Set<string>();
+  let total = 0;
+  return v.map((item: unknown) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ProtocolError('a file must be an object');
+    const o = item as Json;
+    onlyKeys(o, ['name', 'text']);
+    const name = str(o, 'name', SOURCE_NAME, 64);
+    if (names.has(name)) throw new ProtocolError(`'${name}' is given twice`);
+    names.add(name);
+    const text = str(o, 'text', undefined, MAX_SOURCE_BYTES);
+    const bytes = utf8Bytes(text);
+    if (bytes > MAX_SOURCE_BYTES) throw new ProtocolError(`'${name}' is larger than ${MAX_SOURCE_BYTES / 1024} KiB`);
+    total += bytes;
+    if (total > MAX_BUILD_BYTES) throw new ProtocolError(`the files are larger than ${MAX_BUILD_BYTES / 1024} KiB together`);
+    return { name, text };
+  });
+}
+
+/**
+ * A well-formed build frame whose files cannot be built (a bad name, too
+ * large): the server answers it with a refused build, and the connection
+ * stays.
+ */
+export class BadSourceFiles extends ProtocolError {
+  constructor(
+    readonly id: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The version error gets its own type: the page says "reload" rather than "bug". */
 export class VersionMismatch extends ProtocolError {}
 
@@ -303,6 +431,15 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
     case 'ack':
       onlyKeys(f, ['type', 'chars']);
       return { type: 'ack', chars: int(f, 'chars', 1, Number.MAX_SAFE_INTEGER) };
+    case 'build': {
+      onlyKeys(f, ['type', 'id', 'files']);
+      const id = int(f, 'id', 0, Number.MAX_SAFE_INTEGER);
+      try {
+        return { type: 'build', id, files: sourceFiles(f.files) };
+      } catch (e) {
+        throw e instanceof ProtocolError ? new BadSourceFiles(id, e.message) : e;
+      }
+    }
     default:
       throw new ProtocolError('unknown frame type');
   }

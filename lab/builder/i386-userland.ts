@@ -36,6 +36,8 @@ export interface I386Userland {
   busyboxVersion: string;
   /** The compiler command for static i386 programs against musl, before the program's own flags. */
   cc: string[];
+  /** The folder the compiler's specs, headers and libraries are in. */
+  dir: string;
   built: boolean;
 }
 
@@ -57,6 +59,7 @@ export async function i386Userland(): Promise<I386Userland> {
     busybox: entry.path(RECIPE.busybox),
     busyboxVersion: versions[BUSYBOX_PACKAGE] ?? '',
     cc: [...RECIPE.cc, '-specs', entry.path(RECIPE.specs)],
+    dir: entry.dir,
     built,
   });
   return withLock(entry.lock, 'userland i386', async () => {

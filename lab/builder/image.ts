@@ -58,6 +58,25 @@ const RECIPE = {
   guestLessons: '/lab',
 } as const;
 
+/** A lesson's user program, and its one source file. */
+export const PROGRAM = 'user_program';
+export const PROGRAM_SOURCE = 'user_program.c';
+
+/** How built modules and programs are stripped, for the image and for a learner's build alike. */
+export const STRIP = { modules: RECIPE.stripModules, program: RECIPE.stripPrograms } as const;
+
+/**
+ * The commands that build one lesson's folder, for the image and for a
+ * learner's build in the sandbox (lab/build/) alike: the user program first,
+ * with the toolchain's compiler; the modules' make then finds it up to date
+ * and builds only the modules, through Kbuild against `kdir`.
+ */
+export function lessonMakeSteps(toolchain: Toolchain, kdir: string, opts: { program: boolean; jobs: number }): string[][] {
+  const make = ['make', `ARCH=${toolchain.arch}`, `KDIR=${kdir}`];
+  const cc = [...toolchain.cc, '-isystem', toolchain.uapi].join(' ');
+  return [...(opts.program ? [[...make, `CC=${cc}`, PROGRAM]] : []), [...make, `-j${opts.jobs}`]];
+}
+
 /** Unprivileged account in the guest, for lessons that show a permission check. */
 export const GUEST_USER = RECIPE.guestUser;
 
@@ -89,6 +108,8 @@ export interface Toolchain {
   uapi: string;
   /** What identifies the toolchain in an image's cache key (no paths of this machine). */
   key: string;
+  /** Host folders outside /usr that the compiler reads (a build sandbox binds them). */
+  reads: string[];
 }
 
 /**
@@ -113,6 +134,7 @@ export function hostToolchain(): Toolchain {
     cc: ['musl-gcc'],
     uapi,
     key: JSON.stringify({ arch: 'x86_64', busyboxVersion, cc: 'musl-gcc', uapi: links }),
+    reads: [uapi],
   };
 }
 
@@ -225,7 +247,6 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     entry.reset();
     const log = entry.path('build.log');
     const { lessons, kdir, toolchain } = target;
-    const make = ['make', `ARCH=${toolchain.arch}`, `KDIR=${kdir}`];
     const list: string[] = [];
     const dirs = new Set<string>();
     const dir = (p: string): void => {
@@ -264,7 +285,6 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     file('/etc/passwd', join(etc, 'passwd'), 0o644);
     file('/etc/group', join(etc, 'group'), 0o644);
 
-    const cc = [...toolchain.cc, '-isystem', toolchain.uapi].join(' ');
     // The lessons' Makefiles include ../lab.mk (../../lab.mk from original/).
     mkdirSync(entry.path('lessons'), { recursive: true });
     cpSync(LAB_MK, entry.path('lessons', 'lab.mk'));
@@ -279,15 +299,13 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
       cpSync(join(KERNEL_EXAMPLES_DIR, lesson), work, { recursive: true, filter: (src) => !isBuildOutput(src) });
       for (const sub of [work, join(work, 'original')]) {
         if (!existsSync(join(sub, 'Makefile'))) continue;
-        // User programs first, with the recipe's compiler; the modules' make
-        // below then finds user_program up to date and builds only the modules.
-        if (existsSync(join(sub, 'user_program.c'))) {
-          await runStep([...make, `CC=${cc}`, 'user_program'], { cwd: sub, log: lessonLog });
+        const program = existsSync(join(sub, PROGRAM_SOURCE));
+        for (const step of lessonMakeSteps(toolchain, kdir, { program, jobs: cpus().length })) {
+          await runStep(step, { cwd: sub, log: lessonLog });
         }
-        await runStep([...make, `-j${cpus().length}`], { cwd: sub, log: lessonLog });
         const modules = readdirSync(sub).filter((f) => f.endsWith('.ko'));
-        if (modules.length > 0) await runStep([...RECIPE.stripModules, ...modules], { cwd: sub, log: lessonLog });
-        if (existsSync(join(sub, 'user_program'))) await runStep([...RECIPE.stripPrograms, 'user_program'], { cwd: sub, log: lessonLog });
+        if (modules.length > 0) await runStep([...STRIP.modules, ...modules], { cwd: sub, log: lessonLog });
+        if (existsSync(join(sub, PROGRAM))) await runStep([...STRIP.program, PROGRAM], { cwd: sub, log: lessonLog });
       }
       return artifacts(work).map((host) => `${RECIPE.guestLessons}/${lesson}/${relative(work, host)}`);
     };

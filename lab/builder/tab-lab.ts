@@ -62,6 +62,7 @@ function i386Toolchain(kernel: LabKernel, userland: I386Userland): Toolchain {
     cc: userland.cc,
     uapi: kernel.uapiHeaders,
     key: JSON.stringify({ arch: 'i386', userland: userland.key, cc: userland.cc.slice(0, 2) }),
+    reads: [userland.dir, kernel.uapiHeaders],
   };
 }
 

@@ -5,12 +5,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import {
+  BadSourceFiles,
   CLOSE,
   closeReason,
   encodeFrame,
   parseClientFrame,
   ProtocolError,
   VersionMismatch,
+  MAX_FRAME_BYTES,
+  type BuildRequest,
   type ClientFrame,
   type ConsoleIndex,
   type Hello,
@@ -18,6 +21,7 @@ import {
   type ServerFrame,
   type StatusFrame,
 } from '../protocol.ts';
+import type { BuildReport, BuildService } from '../build/build-service.ts';
 import type { Admission, AuthThrottle } from './gate.ts';
 import type { Limits } from './limits.ts';
 import type { RateLimitedLog } from './log.ts';
@@ -39,6 +43,8 @@ export interface ConnectionContext {
   /** Wrong tokens, rate-limited. */
   tokenLog: RateLimitedLog;
   log: (message: string) => void;
+  /** Learners' builds, or why this server does not build. */
+  builds: BuildService | string;
 }
 
 const PING_EVERY_MS = 20_000;
@@ -200,6 +206,17 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     });
   };
 
+  const onBuild = (s: Session, f: BuildRequest): void => {
+    const report = (r: BuildReport): void => send({ type: 'build', id: f.id, ...r });
+    const builds = ctx.builds;
+    if (typeof builds === 'string') return report({ state: 'refused', reason: 'unavailable', message: builds });
+    const request = { owner: s.id, lesson: s.lesson, files: f.files, destination: () => s.buildDestination() };
+    void builds.request(request, report).catch((e: unknown) => {
+      ctx.log(`lab server: a build failed: ${String(e)}`);
+      report({ state: 'refused', reason: 'build-error', message: 'the server could not build this; try again' });
+    });
+  };
+
   const onFrame = (f: ClientFrame): void => {
     if (f.type === 'hello') {
       if (session) throw new ProtocolError('hello sent twice');
@@ -226,6 +243,9 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
         }
         void session.reset().catch((e: unknown) => ctx.log(`lab server: reset failed: ${String(e)}`));
         return;
+      case 'build':
+        meter(0);
+        return onBuild(session, f);
     }
   };
 
@@ -233,11 +253,17 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     if (closed) return;
     try {
       if (isBinary) throw new ProtocolError('binary frames are not part of the protocol');
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-      onFrame(parseClientFrame(text, 1 + limits.extraConsoles));
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const frame = parseClientFrame(bytes.toString('utf8'), 1 + limits.extraConsoles);
+      // Only a build may be larger than MAX_FRAME_BYTES (the socket's own limit is MAX_BUILD_FRAME_BYTES).
+      if (frame.type !== 'build' && bytes.length > MAX_FRAME_BYTES) return close(CLOSE.tooBig, closeReason('bad-frame', 'frame too large'));
+      onFrame(frame);
     } catch (e) {
       if (e instanceof VersionMismatch) {
         return refuse('error', 'version-mismatch', 'this page speaks another version of the lab protocol: reload it', CLOSE.policy);
+      }
+      if (e instanceof BadSourceFiles && session) {
+        return send({ type: 'build', id: e.id, state: 'refused', reason: 'bad-files', message: e.message });
       }
       if (e instanceof ProtocolError) return close(CLOSE.policy, closeReason('bad-frame', e.message));
       ctx.log(`lab server: error handling a frame: ${String(e)}`);

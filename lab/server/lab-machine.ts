@@ -4,6 +4,7 @@
 // the sessions see only the LabMachine interface, so their tests can give
 // them fake machines.
 import { LabVM, type LabVMOptions, type VMExit } from '../vm/lab-vm.ts';
+import type { PutFile } from '../vm/control.ts';
 import type { Accel } from '../vm/qemu.ts';
 import type { RunAs } from '../vm/unprivileged.ts';
 import { ConsoleChannel, type ChannelOptions, type ConsoleIO } from './channel.ts';
@@ -32,6 +33,8 @@ export interface LabMachine {
   readonly pid: number | undefined;
   /** Put every console's shell in the lesson's folder, out of the learner's sight. */
   enterLesson(lesson: string, timeoutMs?: number): Promise<void>;
+  /** Put files into the guest's lesson folders, those it lacks; resolves with the paths sent (lab/vm/control.ts). */
+  put(files: { file: PutFile; sha256: string }[], timeoutMs: number): Promise<string[]>;
   /** Stop now and wait until it is gone. */
   stop(): Promise<unknown>;
 }
@@ -95,6 +98,10 @@ export class QemuMachine implements LabMachine {
     // cd first, then fall back, so a missing folder still gives a prompt.
     const cmd = `cd /lab/${lesson} 2>/dev/null || cd /lab`;
     await Promise.all(this.channels.map((ch) => ch.runHidden(cmd, timeoutMs)));
+  }
+
+  put(files: { file: PutFile; sha256: string }[], timeoutMs: number): Promise<string[]> {
+    return this.vm.put(files, timeoutMs);
   }
 
   stop(): Promise<unknown> {

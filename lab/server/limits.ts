@@ -38,6 +38,8 @@ export interface Limits {
   maxPendingPerAddress: number;
   /** Wrong access tokens per address and minute, after a burst of as many. */
   tokenFailuresPerMinute: number;
+  /** Learners' builds compiling at once (lab/build/); 0: this server does not build. A build is mostly one compiler at a time. */
+  buildSlots: number;
 }
 
 const MiB = 1024 * 1024;
@@ -70,6 +72,7 @@ export function defaultLimits(cores = availableParallelism(), memBytes = totalme
     maxConnections: maxSessions * 4 + 16,
     maxPendingPerAddress: 16,
     tokenFailuresPerMinute: 30,
+    buildSlots: cores,
   };
 }
 
@@ -107,5 +110,6 @@ export function validate(l: Limits): void {
   if (l.inputQueue < MAX_INPUT_CHARS) throw new Error(`lab server: input-queue must be at least ${MAX_INPUT_CHARS} (one input frame)`);
   if (l.frameRate < 10) throw new Error('lab server: frame-rate must be at least 10');
   if (l.maxPendingPerAddress < 1) throw new Error('lab server: max-pending-per-address must be at least 1');
+  if (l.buildSlots < 0) throw new Error('lab server: build-slots must be 0 or more');
   if (l.tokenFailuresPerMinute <= 0) throw new Error('lab server: token-failures-per-minute must be above 0');
 }

@@ -4,6 +4,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { BuildQueue } from '../build/build-queue.ts';
+import { BuildService } from '../build/build-service.ts';
+import { LessonBuilder } from '../build/lesson-build.ts';
+import { sandboxProblem } from '../build/sandbox.ts';
+import { hostToolchain } from '../builder/image.ts';
 import type { Lab } from '../builder/lab.ts';
 import { handleConnection } from './connection.ts';
 import { siteHandler } from './http.ts';
@@ -15,7 +20,7 @@ import { QemuMachine, type MachineSpec } from './lab-machine.ts';
 import { readableVMFiles, UNPRIVILEGED } from '../vm/unprivileged.ts';
 import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts';
 import { MachinePool } from './pool.ts';
-import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_FRAME_BYTES, MIN_TOKEN_LENGTH } from '../protocol.ts';
+import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH } from '../protocol.ts';
 import { SessionRegistry } from './sessions.ts';
 import { AuthThrottle, ConnectionGate } from './gate.ts';
 import { quote, RateLimitedLog } from './log.ts';
@@ -88,6 +93,19 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   if (opts.accel === 'kvm') spec.accel = await probeKvm(spec, log);
   const pool = new MachinePool(() => new QemuMachine(spec), { size: limits.poolSize, maxBooting: limits.maxBooting });
   const registry = new SessionRegistry(pool, limits);
+  // Learners' builds: against the lab kernel's tree with the image's
+  // compiler, in a sandbox, under the same user scheme as QEMU.
+  const noBuilds = limits.buildSlots === 0 ? 'this lab server does not build code (its build-slots is 0)' : sandboxProblem();
+  if (noBuilds && limits.buildSlots > 0) log(`lab server: ${noBuilds}; the Build button will say so`);
+  const builds = noBuilds
+    ? noBuilds
+    : new BuildService(
+        new LessonBuilder(
+          { toolchain: hostToolchain(), kdir: opts.lab.kernel.tree, kernelKey: opts.lab.kernel.key },
+          { runAs: drop ? UNPRIVILEGED : undefined },
+        ),
+        new BuildQueue(limits.buildSlots),
+      );
   const lessons = new Set(opts.lab.image.info.lessons);
 
   let policy = originPolicy(opts.host, opts.port, opts.allowOrigins);
@@ -110,13 +128,15 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       maxSessions: limits.maxSessions,
       pool: pool.stats,
       connections: gate.stats,
+      builds: typeof builds === 'string' ? undefined : builds.stats,
       lessons: [...lessons],
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
     return true;
   };
   const http = createServer(siteHandler(opts.siteRoot, status));
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  // A build's sources are the largest frame; connection.ts holds every other to MAX_FRAME_BYTES.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BUILD_FRAME_BYTES, perMessageDeflate: false });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
@@ -137,7 +157,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     socket.once('close', () => handedOver || admission.closed());
     wss.handleUpgrade(req, socket, head, (ws) => {
       handedOver = true;
-      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log });
+      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds });
     });
   });
   http.on('clientError', (_err, socket) => socket.destroy());

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { CLOSE, closeReason, stateAfterExit, type ConsoleIndex, type SessionState, type Status } from '../protocol.ts';
 import type { VMExit } from '../vm/lab-vm.ts';
+import type { BuildDestination } from '../build/build-service.ts';
 import type { LabMachine } from './lab-machine.ts';
 import type { Limits } from './limits.ts';
 import type { MachinePool } from './pool.ts';
@@ -275,6 +276,17 @@ export class Session {
       void old.stop();
     }
     await this.start();
+  }
+
+  /**
+   * The VM a learner's build goes into (lab/build/): the running one, while
+   * the session is ready. Building counts as activity, as typing does: a
+   * learner at the editor is not idle.
+   */
+  buildDestination(): BuildDestination | undefined {
+    if (this.ended || this.state !== 'ready' || !this.machine || this.machine.isExited) return undefined;
+    this.touch();
+    return this.machine;
   }
 
   private touch(): void {

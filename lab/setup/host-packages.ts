@@ -10,6 +10,8 @@ export interface HostPackage {
 
 /** The lab kernel's source, named here once (lab/builder/kernel.ts builds it). */
 export const KERNEL_SOURCE_PACKAGE = 'linux-source-6.1';
+/** The build sandbox (lab/build/sandbox.ts). */
+export const BWRAP_PACKAGE = 'bubblewrap';
 /** The guest's userland (lab/builder/image.ts), whose version is part of the image's key. */
 export const BUSYBOX_PACKAGE = 'busybox-static';
 
@@ -29,6 +31,7 @@ export const LAB_PACKAGES: readonly HostPackage[] = [
   { name: 'cpio', why: 'kernel build (headers archive)' },
   { name: 'xz-utils', why: 'unpacks the kernel source tarball' },
   { name: 'perl', why: 'kernel build and scripts/checkpatch.pl' },
+  { name: BWRAP_PACKAGE, why: "the sandbox learners' builds run in (lab/build/sandbox.ts)" },
 ];
 
 /**

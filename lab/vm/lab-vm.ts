@@ -4,10 +4,11 @@
 // scripted command; it knows nothing about browsers or the CLI.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as pty from 'node-pty';
 import { CommandFrame, ConsoleTail, PROMPT_AT_END, lastPanicReason, panicAfterLastPrompt } from './console.ts';
+import { ControlLine, type PutFile } from './control.ts';
 import { FdWriter } from './fd-writer.ts';
 import { GuestConsole } from './guest-console.ts';
 import { ptyMasterFd } from './pty-fd.ts';
@@ -112,7 +113,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
   private readonly input: FdWriter;
   private readonly tail = new ConsoleTail();
   private readonly controlPath?: string;
-  private control?: Socket;
+  private readonly control: ControlLine;
   private endReason?: VMExitReason;
   private execChain: Promise<unknown> = Promise.resolve();
   private capture = '';
@@ -127,6 +128,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     const folder = new VMFolder();
     this.folder = folder.path;
     if (opts.control) this.controlPath = folder.socket('control');
+    this.control = new ControlLine((opts.extraConsoles ?? 0) > 0);
     const consolePaths = Array.from({ length: opts.extraConsoles ?? 0 }, (_, i) => folder.socket(`console${i + 1}`));
     const args = qemuArgs({
       kernel: opts.kernel,
@@ -169,7 +171,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
         this.state = 'exited';
         clearTimeout(bootTimer);
         this.input.end();
-        this.control?.destroy();
+        this.control.close();
         for (const c of this.extraConsoles) c.close();
         folder.remove();
         const text = this.tail.get();
@@ -244,29 +246,27 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     const sock = connect(this.controlPath);
     sock.on('error', () => undefined); // the VM may be gone already
     sock.on('connect', () => {
-      this.control = sock;
+      this.control.attach(sock);
       this.sendSize();
     });
   }
 
   private sendSize(): void {
-    this.sendControl(`${this.size.rows} ${this.size.cols} 0\n`);
-    for (const [index, size] of this.extraSizes) this.sendControl(`${size.rows} ${size.cols} ${index}\n`);
+    this.control.send(`${this.size.rows} ${this.size.cols} 0\n`);
+    for (const [index, size] of this.extraSizes) this.control.send(`${size.rows} ${size.cols} ${index}\n`);
   }
 
-  private nudgeTimer?: NodeJS.Timeout;
-
-  private sendControl(line: string): void {
-    if (!this.control) return;
-    this.control.write(line);
-    // The control UART shares its interrupt line with the extra console's
-    // UART (see qemu.ts). An empty line a moment later makes the guest's
-    // 8250 driver poll both ports again, so an interrupt of the extra
-    // console lost to this resize does not stall it.
-    if (this.extraConsoles.length === 0) return;
-    clearTimeout(this.nudgeTimer);
-    this.nudgeTimer = setTimeout(() => this.control?.write('\n'), 50);
-    this.nudgeTimer.unref();
+  /**
+   * Put files into the guest's lesson folders through the control UART
+   * (a learner's build, lab/build/): each replaces the file at its path once
+   * the guest has checked its size and SHA-256; a file the guest has
+   * already is not sent. Resolves with the paths sent; rejects with
+   * PutError.
+   */
+  put(files: { file: PutFile; sha256: string }[], timeoutMs = 30_000): Promise<string[]> {
+    if (!this.controlPath) return Promise.reject(new LabError('lab: this VM has no control channel'));
+    if (this.state === 'exited') return Promise.reject(new LabError('lab: the VM has ended'));
+    return this.control.put(files, timeoutMs);
   }
 
   private readonly extraSizes = new Map<number, { cols: number; rows: number }>();
@@ -276,7 +276,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     if (index === 0) return this.resize(cols, rows);
     if (!this.extraConsoles.some((c) => c.index === index)) return;
     this.extraSizes.set(index, { cols, rows });
-    if (this.state !== 'exited') this.sendControl(`${rows} ${cols} ${index}\n`);
+    if (this.state !== 'exited') this.control.send(`${rows} ${cols} ${index}\n`);
   }
 
   /** Stop reading the main console (flow control): QEMU, then the guest, wait. */

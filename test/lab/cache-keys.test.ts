@@ -33,7 +33,7 @@ async function keysWith(name: string, file: string, edit: Edit): Promise<{ image
 /** An image target; only its kernel key, toolchain key and lessons reach the key. */
 function target(lessons: string[]): ImageTarget {
   const toolchain = { arch: 'x86_64', busybox: '/nonexistent', busyboxVersion: '0', cc: ['cc'], uapi: '/nonexistent', key: 'a toolchain' } as const;
-  return { name: 'image', kernelKey: 'a kernel', release: '0.0.0', kdir: '/nonexistent', lessons, genInitCpio: '/nonexistent', toolchain: { ...toolchain, cc: [...toolchain.cc] } };
+  return { name: 'image', kernelKey: 'a kernel', release: '0.0.0', kdir: '/nonexistent', lessons, genInitCpio: '/nonexistent', toolchain: { ...toolchain, cc: [...toolchain.cc], reads: [] } };
 }
 
 const same: Edit = (s) => `${s}\n`;

@@ -3,7 +3,7 @@
 // terminal would, and recording everything it gets.
 import { WebSocket } from 'ws';
 import type { Lab } from '../../lab/builder/lab.ts';
-import { LAB_SOCKET_PATH, PROTOCOL_VERSION, type StatusFrame } from '../../lab/protocol.ts';
+import { LAB_SOCKET_PATH, PROTOCOL_VERSION, type BuildFrame, type SourceFile, type StatusFrame } from '../../lab/protocol.ts';
 import { defaultLimits, type Limits } from '../../lab/server/limits.ts';
 import { startLabServer, type LabServer } from '../../lab/server/server.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
@@ -26,6 +26,7 @@ export interface ClientOptions {
 export class LabClient {
   readonly ws: WebSocket;
   readonly statuses: StatusFrame[] = [];
+  readonly builds: BuildFrame[] = [];
   output = '';
   unacked = 0;
   autoAck: boolean;
@@ -60,7 +61,7 @@ export class LabClient {
       });
     });
     this.ws.on('message', (raw) => {
-      const f = JSON.parse(String(raw)) as { type: 'output'; data: string } | StatusFrame;
+      const f = JSON.parse(String(raw)) as { type: 'output'; data: string } | StatusFrame | BuildFrame;
       if (f.type === 'output') {
         this.output += f.data;
         if (this.output.length > this.keep * 2) this.output = this.output.slice(-this.keep);
@@ -69,6 +70,8 @@ export class LabClient {
         if (this.autoAck) this.ack();
       } else if (f.type === 'status') {
         this.statuses.push(f);
+      } else if (f.type === 'build') {
+        this.builds.push(f);
       }
       this.wake();
     });
@@ -98,6 +101,16 @@ export class LabClient {
 
   input(data: string): void {
     this.send({ type: 'input', data });
+  }
+
+  private buildIds = 0;
+
+  /** Send a build and wait for the frame that ends it (done, failed, refused); returns every frame about it. */
+  async build(files: SourceFile[], ms = 60_000): Promise<BuildFrame[]> {
+    const id = ++this.buildIds;
+    this.send({ type: 'build', id, files });
+    const end = await this.until(() => this.builds.find((b) => b.id === id && !['queued', 'building'].includes(b.state)), ms, `the end of build ${id}`);
+    return [...this.builds.filter((b) => b.id === id && b !== end), end];
   }
 
   /** Wait until `pred` holds, re-checked on every frame. */

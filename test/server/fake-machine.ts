@@ -3,6 +3,7 @@
 // (queues, retries, limits) is tested in milliseconds. Its consoles are the
 // real ConsoleChannel over a scripted guest shell that answers a command
 // with a prompt, unless the script says the shell is dead.
+import { PutError, type PutFile } from '../../lab/vm/control.ts';
 import { ConsoleChannel, type ChannelOptions, type ConsoleIO } from '../../lab/server/channel.ts';
 import type { LabMachine, MachineFactory } from '../../lab/server/lab-machine.ts';
 import type { VMExit } from '../../lab/vm/lab-vm.ts';
@@ -141,6 +142,16 @@ export class FakeMachine implements LabMachine {
     for (const c of this.consoles) c.end();
     for (const ch of this.channels) ch.close();
     this.finish({ reason, panic, tail: panic ? `Kernel panic - not syncing: ${panic}` : '', exitCode: reason === 'poweroff' ? 0 : 1 });
+  }
+
+  /** What the fake guest holds, path → SHA-256, as puts left it. */
+  readonly files = new Map<string, string>();
+
+  async put(files: { file: PutFile; sha256: string }[]): Promise<string[]> {
+    if (this.done) throw new PutError('put: the VM has ended');
+    const sent = files.filter((f) => this.files.get(f.file.path) !== f.sha256);
+    for (const f of sent) this.files.set(f.file.path, f.sha256);
+    return sent.map((f) => f.file.path);
   }
 
   async stop(): Promise<VMExit> {

@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import type { LabServer } from '../../lab/server/server.ts';
 import { childQemuPids, isAlive, waitGone } from '../helpers/processes.ts';
 import { LabClient, startTestServer } from './client.ts';
-import { PROTOCOL_VERSION } from '../../lab/protocol.ts';
+import { MAX_BUILD_FRAME_BYTES, PROTOCOL_VERSION } from '../../lab/protocol.ts';
 
 let server: LabServer;
 
@@ -205,22 +205,26 @@ describe('limits and refusals', () => {
   });
 
   test('200 malformed frames close their connections and the server keeps serving', { timeout: 120_000 }, async () => {
+    const V = PROTOCOL_VERSION;
     const bad: (string | Buffer)[] = [
       'not json',
       '[]',
       'null',
       '{"type":"input","data":"ls\\n"}',
-      '{"type":"hello","v":2,"lesson":"../../etc","cols":80,"rows":24}',
-      '{"type":"hello","v":1,"lesson":"hello","cols":80,"rows":24}', // an old page
-      '{"type":"hello","v":2,"lesson":"hello","cols":80,"rows":99999}',
-      '{"type":"hello","v":2,"lesson":"hello","cols":80,"rows":24,"extra":1}',
-      '{"type":"hello","v":2,"lesson":"nope","cols":80,"rows":24}',
-      '{"type":"hello","v":2,"lesson":"hello","console":1,"cols":80,"rows":24}',
-      '{"type":"hello","v":2,"lesson":"hello","console":7,"cols":80,"rows":24}',
+      `{"type":"hello","v":${V},"lesson":"../../etc","cols":80,"rows":24}`,
+      `{"type":"hello","v":${V - 1},"lesson":"hello","cols":80,"rows":24}`, // an old page
+      `{"type":"hello","v":${V},"lesson":"hello","cols":80,"rows":99999}`,
+      `{"type":"hello","v":${V},"lesson":"hello","cols":80,"rows":24,"extra":1}`,
+      `{"type":"hello","v":${V},"lesson":"nope","cols":80,"rows":24}`,
+      `{"type":"hello","v":${V},"lesson":"hello","console":1,"cols":80,"rows":24}`,
+      `{"type":"hello","v":${V},"lesson":"hello","console":7,"cols":80,"rows":24}`,
       '{"type":"ack","chars":-1}',
       '{"type":"__proto__"}',
       `{"type":"input","data":"${'x'.repeat(70 * 1024)}"}`,
       Buffer.from([0xff, 0xfe, 0x00]),
+      // A build before the hello; a build frame too large even for a build.
+      '{"type":"build","id":1,"files":[{"name":"hello.c","text":""}]}',
+      `{"type":"build","id":1,"files":[{"name":"hello.c","text":"${'x'.repeat(MAX_BUILD_FRAME_BYTES)}"}]}`,
     ];
     await roomForOne();
     const good = new LabClient(server.url);

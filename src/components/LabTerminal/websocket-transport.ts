@@ -105,6 +105,8 @@ export class WebSocketTransport implements LabTransport {
         this.inFlight = Math.max(0, this.inFlight - f.chars);
         return this.sendHeld();
       }
+      // Builds are the editor's business, which a later page part reads.
+      if (f.type === 'build') return;
       if (f.session) this.session = f.session;
       this.lastState = f.state;
       const {type: _type, session: _session, console: _console, resumed: _resumed, ...status} = f;

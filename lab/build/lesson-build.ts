@@ -1,0 +1,268 @@
+// A learner's build of one lesson: their version of the lesson's sources,
+// the lesson's own Makefile, the same steps and compiler as the image
+// (lessonMakeSteps in lab/builder/image.ts), run in the sandbox
+// (sandbox.ts). Builds are content-addressed: the same sources for the same
+// kernel and toolchain give the same result, so it is built once and kept
+// (the unchanged lesson built by a class of 40 costs one build).
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lessonMakeSteps, PROGRAM, PROGRAM_SOURCE, STRIP, type Toolchain } from '../builder/image.ts';
+import { KERNEL_EXAMPLES_DIR } from '../paths.ts';
+import { SOURCE_NAME, type BuildDiagnostic, type SourceFile } from '../protocol.ts';
+import type { RunAs } from '../vm/unprivileged.ts';
+import { parseDiagnostics } from './diagnostics.ts';
+import { BUILD_LIMITS, runSandboxed, type SandboxLimits, type SandboxResult, type SandboxSpec } from './sandbox.ts';
+
+/** What a build is for: a kernel tree and the toolchain of its architecture. */
+export interface BuildTarget {
+  toolchain: Toolchain;
+  /** The kernel tree the modules are built against (KDIR). */
+  kdir: string;
+  /** Identifies the kernel, for the content address. */
+  kernelKey: string;
+}
+
+export interface Artefact {
+  /** Its file name in the lesson's folder: a module or the user program. */
+  name: string;
+  data: Buffer;
+  sha256: string;
+  executable: boolean;
+}
+
+export interface LessonBuildResult {
+  /** Built: `artefacts` holds what to deliver. */
+  ok: boolean;
+  /** The content address: every input of the build, hashed. */
+  key: string;
+  diagnostics: BuildDiagnostic[];
+  log: string;
+  artefacts: Artefact[];
+  /** A limit the build went past (time, CPU, memory, output), in words; undefined when it ran its course. */
+  limit?: string;
+  /** Served from the cache, nothing built. */
+  cached: boolean;
+  ms: number;
+}
+
+export type RunSandbox = (spec: SandboxSpec, limits: SandboxLimits, runAs?: RunAs) => Promise<SandboxResult>;
+
+export interface LessonBuilderOptions {
+  runAs?: RunAs;
+  limits?: SandboxLimits;
+  /** The sandbox to run in (tests may pass a fake one; the real one by default). */
+  sandbox?: RunSandbox;
+  /** Where the lessons are (kernel/ by default). */
+  lessonsDir?: string;
+  /** Results kept in memory, newest used last out. */
+  cacheSize?: number;
+}
+
+/** Bumped when a change to this file changes what a build makes (part of every content address). */
+const REVISION = 1;
+/** Where the build happens inside the sandbox: its work tmpfs, and the lessons' layout in kernel/. */
+const WORK = '/build';
+/** The largest artefact that may go to a VM (the ioctl lesson's stripped module is 7 KiB, its program 34 KiB). */
+export const MAX_ARTEFACT_BYTES = 1024 * 1024;
+
+function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** One word of a POSIX shell command line. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./=:+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** What a result says in words when the build went past a limit. */
+function limitOf(r: SandboxResult, limits: SandboxLimits): string | undefined {
+  if (r.timedOut) return `the build took longer than ${limits.wallMs / 1000} s and was stopped`;
+  if (r.signal === 'SIGXCPU' || /CPU time limit exceeded/.test(r.output)) return `the build used more than ${limits.cpuSeconds} s of CPU`;
+  if (r.signal === 'SIGXFSZ' || /File size limit exceeded|File too large|No space left on device/.test(r.output)) {
+    return `the build wrote a file larger than ${limits.fileSize / 1048576} MiB or filled its ${limits.tmpfsBytes / 1048576} MiB of space`;
+  }
+  if (/Resource temporarily unavailable|fork: retry|Cannot fork/.test(r.output)) return `the build started more than ${limits.processes} processes`;
+  if (/virtual memory exhausted|Cannot allocate memory|out of memory/i.test(r.output)) return `the build needed more than ${limits.addressSpace / 1048576} MiB of memory`;
+  if (r.signal) return `the build was killed by ${r.signal}`;
+  return undefined;
+}
+
+export class LessonBuilder {
+  private readonly limits: SandboxLimits;
+  private readonly sandbox: RunSandbox;
+  private readonly lessonsDir: string;
+  private readonly cacheSize: number;
+  private readonly kdir: string;
+  /** Content address → the build, finished or running: the same sources asked for twice are built once. */
+  private readonly results = new Map<string, Promise<LessonBuildResult>>();
+
+  constructor(
+    private readonly target: BuildTarget,
+    private readonly opts: LessonBuilderOptions = {},
+  ) {
+    this.limits = opts.limits ?? BUILD_LIMITS;
+    this.sandbox = opts.sandbox ?? runSandboxed;
+    this.lessonsDir = opts.lessonsDir ?? KERNEL_EXAMPLES_DIR;
+    this.cacheSize = opts.cacheSize ?? 256;
+    // A link (kernel/current) could move under a running server; its target cannot.
+    this.kdir = existsSync(target.kdir) ? realpathSync(target.kdir) : target.kdir;
+  }
+
+  /** The C sources and headers of a lesson's folder: what a learner may send, by name. */
+  lessonSources(lesson: string): string[] {
+    const dir = join(this.lessonsDir, lesson);
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(lesson) || !existsSync(join(dir, 'Makefile'))) return [];
+    return readdirSync(dir)
+      .filter((f) => SOURCE_NAME.test(f) && statSync(join(dir, f)).isFile())
+      .sort();
+  }
+
+  /** Why these files cannot be built for this lesson, or undefined when they can. */
+  refusal(lesson: string, files: readonly SourceFile[]): string | undefined {
+    const own = this.lessonSources(lesson);
+    if (own.length === 0) return `there is no lesson '${lesson}' to build`;
+    const foreign = files.filter((f) => !own.includes(f.name)).map((f) => f.name);
+    if (foreign.length > 0) return `${foreign.join(', ')}: not a file of this lesson (its files: ${own.join(', ')})`;
+    return undefined;
+  }
+
+  /** The build of these sources when it is done or under way already (it needs no slot of its own), else undefined. */
+  known(lesson: string, files: readonly SourceFile[]): Promise<LessonBuildResult> | undefined {
+    if (this.refusal(lesson, files)) return undefined;
+    const key = this.key(lesson, this.sources(lesson, files));
+    const known = this.results.get(key);
+    if (!known) return undefined;
+    // Newest used last out.
+    this.results.delete(key);
+    this.results.set(key, known);
+    return known.then((r) => ({ ...r, cached: true, ms: 0 }));
+  }
+
+  /** The build of `files` (the rest of the lesson's sources as they are), from the cache when it was built before. */
+  build(lesson: string, files: readonly SourceFile[]): Promise<LessonBuildResult> {
+    const why = this.refusal(lesson, files);
+    if (why) return Promise.reject(new Error(why));
+    const cached = this.known(lesson, files);
+    if (cached) return cached;
+    const sources = this.sources(lesson, files);
+    const key = this.key(lesson, sources);
+    const running = this.run(lesson, sources, key);
+    this.results.set(key, running);
+    while (this.results.size > this.cacheSize) this.results.delete(this.results.keys().next().value as string);
+    // A build stopped by a limit may pass on a quieter host: only its own code decides a result worth keeping.
+    void running.then(
+      (r) => r.limit && this.results.delete(key),
+      () => this.results.delete(key),
+    );
+    return running;
+  }
+
+  /** The lesson's sources with the learner's in their place. */
+  private sources(lesson: string, files: readonly SourceFile[]): Map<string, string> {
+    const dir = join(this.lessonsDir, lesson);
+    const out = new Map<string, string>();
+    for (const name of this.lessonSources(lesson)) out.set(name, readFileSync(join(dir, name), 'utf8'));
+    for (const f of files) out.set(f.name, f.text);
+    return out;
+  }
+
+  private key(lesson: string, sources: Map<string, string>): string {
+    const h = createHash('sha256');
+    const add = (label: string, value: string): void => {
+      h.update(`${label}\0${Buffer.byteLength(value)}\0`);
+      h.update(value);
+    };
+    add('revision', String(REVISION));
+    add('kernel', this.target.kernelKey);
+    add('toolchain', this.target.toolchain.key);
+    add('lesson', lesson);
+    add('Makefile', readFileSync(join(this.lessonsDir, lesson, 'Makefile'), 'utf8'));
+    add('lab.mk', readFileSync(join(this.lessonsDir, 'lab.mk'), 'utf8'));
+    for (const [name, text] of [...sources].sort(([a], [b]) => (a < b ? -1 : 1))) add(name, text);
+    return h.digest('hex').slice(0, 32);
+  }
+
+  private script(program: boolean): string {
+    const steps = lessonMakeSteps(this.target.toolchain, this.kdir, { program, jobs: 1 });
+    const words = (argv: readonly string[]): string => argv.map(shellWord).join(' ');
+    return [
+      'set -e',
+      ...steps.map(words),
+      `for m in *.ko; do [ ! -e "$m" ] || ${words(STRIP.modules)} "$m"; done`,
+      `[ ! -e ${PROGRAM} ] || ${words(STRIP.program)} ${PROGRAM}`,
+      `for f in *.ko ${PROGRAM}; do [ ! -e "$f" ] || cp "$f" /out/; done`,
+      '',
+    ].join('\n');
+  }
+
+  private async run(lesson: string, sources: Map<string, string>, key: string): Promise<LessonBuildResult> {
+    const started = performance.now();
+    // The host side of the build: the files to copy in, and the folder the
+    // artefacts come out to. Root's, mode 0700, until the sandbox hands
+    // `out` to the build's user.
+    const host = mkdtempSync(join(tmpdir(), 'uklab-build-'));
+    try {
+      const src = join(host, 'src');
+      const out = join(host, 'out');
+      mkdirSync(src);
+      mkdirSync(out);
+      chmodSync(host, 0o755);
+      const lessonDir = `${WORK}/${lesson}`;
+      const files: SandboxSpec['files'] = [];
+      const put = (name: string, text: string, path: string): void => {
+        const p = join(src, name);
+        writeFileSync(p, text);
+        files.push({ path, host: p });
+      };
+      for (const [name, text] of sources) put(name, text, `${lessonDir}/${name}`);
+      put('Makefile', readFileSync(join(this.lessonsDir, lesson, 'Makefile'), 'utf8'), `${lessonDir}/Makefile`);
+      // The Makefiles include ../lab.mk, as in kernel/.
+      put('lab.mk', readFileSync(join(this.lessonsDir, 'lab.mk'), 'utf8'), `${WORK}/lab.mk`);
+      put('build.sh', this.script(sources.has(PROGRAM_SOURCE)), `${WORK}/build.sh`);
+      const r = await this.sandbox(
+        {
+          readOnly: [this.kdir, ...this.target.toolchain.reads],
+          files,
+          dirs: [lessonDir],
+          work: WORK,
+          out,
+          cwd: lessonDir,
+          env: { PATH: '/usr/bin:/bin', LC_ALL: 'C', HOME: WORK },
+          argv: ['sh', `${WORK}/build.sh`],
+        },
+        this.limits,
+        this.opts.runAs,
+      );
+      const names = [...sources.keys()];
+      const log = r.droppedBytes > 0 ? `${r.output}\n[${r.droppedBytes} more bytes of output not kept]\n` : r.output;
+      const limit = limitOf(r, this.limits);
+      const ok = r.code === 0 && !limit;
+      const artefacts = ok ? this.artefacts(out) : [];
+      const tooBig = artefacts.find((a) => a.data.length > MAX_ARTEFACT_BYTES);
+      return {
+        ok: ok && !tooBig,
+        key,
+        diagnostics: parseDiagnostics(r.output, names),
+        log,
+        artefacts: tooBig ? [] : artefacts,
+        limit: tooBig ? `${tooBig.name} is ${tooBig.data.length} bytes; a VM takes files of up to ${MAX_ARTEFACT_BYTES / 1024} KiB` : limit,
+        cached: false,
+        ms: performance.now() - started,
+      };
+    } finally {
+      rmSync(host, { recursive: true, force: true });
+    }
+  }
+
+  private artefacts(out: string): Artefact[] {
+    return readdirSync(out)
+      .filter((name) => name.endsWith('.ko') || name === PROGRAM)
+      .sort()
+      .map((name) => {
+        const data = readFileSync(join(out, name));
+        return { name, data, sha256: sha256(data), executable: name === PROGRAM };
+      });
+  }
+}

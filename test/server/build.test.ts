@@ -1,0 +1,145 @@
+// A learner's build end to end: a real server, a real WebSocket, the real
+// sandbox and a real lab VM. The page's path exactly: sources in a `build`
+// frame, build frames back, the module in the VM, loaded from the terminal.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { KERNEL_EXAMPLES_DIR } from '../../lab/paths.ts';
+import { WebSocket } from 'ws';
+import { LAB_SOCKET_PATH, MAX_SOURCE_BYTES } from '../../lab/protocol.ts';
+import type { LabServer } from '../../lab/server/server.ts';
+import { LabClient, startTestServer } from './client.ts';
+
+const lessonFile = (lesson: string, name: string): string => readFileSync(join(KERNEL_EXAMPLES_DIR, lesson, name), 'utf8');
+
+let server: LabServer;
+before(async () => {
+  server = await startTestServer({ poolSize: 1, maxSessions: 4, graceMs: 0 });
+});
+after(async () => {
+  await server?.close();
+});
+
+async function learner(lesson: string): Promise<LabClient> {
+  const c = new LabClient(server.url, { lesson });
+  await c.status('ready', 60_000);
+  await c.run('true');
+  return c;
+}
+
+describe('Build from the page into the VM', () => {
+  let c: LabClient;
+  before(async () => {
+    c = await learner('ioctl');
+  });
+  after(async () => {
+    await c?.close();
+  });
+
+  test('an edited module is built, arrives in /lab/<lesson>, and loads; the unchanged program is not sent again', async () => {
+    const text = lessonFile('ioctl', 'ioctl_example.c').replace('pr_info("My device initialized\\n");', 'pr_info("My device initialized, built in the page\\n");');
+    assert.match(text, /built in the page/, 'the edit applies to the lesson as it is');
+    const frames = await c.build([{ name: 'ioctl_example.c', text }]);
+    const done = frames.at(-1)!;
+    assert.equal(done.state, 'done', JSON.stringify(done));
+    assert.ok(frames.some((f) => f.state === 'building'));
+    const ko = done.delivered?.find((d) => d.path === '/lab/ioctl/ioctl_example.ko');
+    assert.ok(ko?.changed, 'the module was sent');
+    assert.equal(done.delivered?.find((d) => d.path === '/lab/ioctl/user_program')?.changed, false, 'the program is the one the VM has');
+
+    const sum = await c.run('sha256sum /lab/ioctl/ioctl_example.ko');
+    assert.equal(sum.split(' ')[0], ko.sha256);
+    const loaded = await c.run('insmod ioctl_example.ko && dmesg | tail -1 && ./user_program && rmmod ioctl_example');
+    assert.match(loaded, /built in the page/);
+    assert.match(loaded, /Data from kernel: 42/);
+  });
+
+  test('the same sources again come from the cache', async () => {
+    const text = lessonFile('ioctl', 'ioctl_example.c').replace('pr_info("My device initialized\\n");', 'pr_info("My device initialized, built in the page\\n");');
+    const done = (await c.build([{ name: 'ioctl_example.c', text }])).at(-1)!;
+    assert.equal(done.state, 'done');
+    assert.equal(done.cached, true);
+    assert.ok(done.delivered?.every((d) => !d.changed), 'the VM has every file already');
+  });
+
+  test('a syntax error is reported at its line, and the VM keeps the module it had', async () => {
+    const before = await c.run('sha256sum /lab/ioctl/ioctl_example.ko');
+    const text = lessonFile('ioctl', 'ioctl_example.c').replace('MODULE_LICENSE', 'this is not C\nMODULE_LICENSE');
+    const line = text.split('\n').indexOf('this is not C') + 1;
+    const done = (await c.build([{ name: 'ioctl_example.c', text }])).at(-1)!;
+    assert.equal(done.state, 'failed');
+    assert.ok(done.diagnostics?.some((d) => d.file === 'ioctl_example.c' && d.line === line && d.severity === 'error'), JSON.stringify(done.diagnostics));
+    assert.match(done.log ?? '', /error/);
+    assert.equal(await c.run('sha256sum /lab/ioctl/ioctl_example.ko'), before);
+  });
+
+  test('an oddly named or oversized file is refused with a message, and the terminal goes on', async () => {
+    for (const files of [
+      [{ name: '../Makefile', text: 'all:' }],
+      [{ name: 'Makefile', text: 'all:' }],
+      [{ name: 'ioctl_example.c', text: 'x'.repeat(MAX_SOURCE_BYTES + 1) }],
+      [{ name: 'other.c', text: 'int x;' }],
+    ]) {
+      const done = (await c.build(files)).at(-1)!;
+      assert.equal(done.state, 'refused', JSON.stringify(files[0]?.name));
+      assert.equal(done.reason, 'bad-files');
+      assert.ok(done.message && done.message.length > 0);
+    }
+    assert.equal(c.closed, undefined);
+    assert.equal(await c.run('echo still here'), 'still here');
+  });
+
+  test('twenty builds at once from one learner: one is built, the others are told to wait; the server serves on', async () => {
+    const base = lessonFile('ioctl', 'ioctl_example.c');
+    const ids = Array.from({ length: 20 }, (_, i) => i + 1000);
+    for (const id of ids) c.send({ type: 'build', id, files: [{ name: 'ioctl_example.c', text: `/* ${id} */\n${base}` }] });
+    const ends = await c.until(() => {
+      const e = ids.map((id) => c.builds.find((b) => b.id === id && !['queued', 'building'].includes(b.state)));
+      return e.every(Boolean) ? e : undefined;
+    }, 120_000, 'the end of twenty builds');
+    assert.equal(ends.filter((b) => b?.state === 'done').length, 1);
+    assert.equal(ends.filter((b) => b?.reason === 'busy').length, 19);
+    assert.equal(await c.run('echo served'), 'served');
+  });
+});
+
+test('a module that oopses on load: the learner sees it, and a reset gives a working VM', { timeout: 180_000 }, async () => {
+  const c = await learner('hello');
+  try {
+    const text = lessonFile('hello', 'hello.c').replace(/(static int __init \w+\(void\)\s*\{)/, '$1\n\tBUG();');
+    assert.match(text, /BUG\(\);/);
+    const done = (await c.build([{ name: 'hello.c', text }])).at(-1)!;
+    assert.equal(done.state, 'done', JSON.stringify(done));
+    c.input('insmod hello.ko\n');
+    await c.until(() => /invalid opcode|kernel BUG|Kernel panic/.test(c.text()) || c.state === 'panic', 60_000, 'the oops');
+    c.send({ type: 'reset' });
+    await c.until(() => c.statuses.filter((s) => s.state === 'ready').length >= 2, 60_000, 'ready after the reset');
+    assert.equal(await c.run('echo fresh'), 'fresh');
+    // The fresh VM has the lesson's own module again.
+    assert.equal(await c.run('ls .orig 2>/dev/null | wc -l'), '0');
+  } finally {
+    await c.close();
+  }
+});
+
+test('a build from a session whose VM has ended is refused (no VM), and one before hello closes the connection', { timeout: 120_000 }, async () => {
+  const c = await learner('hello');
+  try {
+    c.input('poweroff\n');
+    await c.status('exited', 30_000);
+    const done = (await c.build([{ name: 'hello.c', text: lessonFile('hello', 'hello.c') }])).at(-1)!;
+    assert.equal(done.state, 'refused');
+    assert.equal(done.reason, 'no-vm');
+  } finally {
+    await c.close();
+  }
+  // The first frame must be the hello, a build included.
+  const raw = new WebSocket(`${server.url.replace(/^http/, 'ws')}${LAB_SOCKET_PATH}`, { origin: server.url });
+  await new Promise((r) => raw.once('open', r));
+  const closed = new Promise<{ code: number; reason: string }>((r) => raw.once('close', (code, reason) => r({ code, reason: String(reason) })));
+  raw.send(JSON.stringify({ type: 'build', id: 1, files: [{ name: 'hello.c', text: '' }] }));
+  const why = await closed;
+  assert.equal(why.code, 1008);
+  assert.match(why.reason, /^bad-frame/);
+});
