@@ -8,6 +8,7 @@ import type {Config} from '@docusaurus/types';
 import type * as Preset from '@docusaurus/preset-classic';
 import generatedFilesAsAuto from './site/generated-files-as-auto.ts';
 import {mdxPlugins} from './site/mdx-plugins.ts';
+import lessonSources from './site/lesson-sources.ts';
 import tabAssets from './site/tab-assets.ts';
 
 /**
@@ -68,7 +69,7 @@ const config: Config = {
     ],
   ],
 
-  plugins: [generatedFilesAsAuto, tabAssets],
+  plugins: [generatedFilesAsAuto, tabAssets, lessonSources],
 
   themes: [
     [

@@ -1,7 +1,8 @@
-// npm run bench [-- vm|server|page|tab] [--cold-build]: the project's performance
+// npm run bench [-- vm|server|page|tab|build] [--cold-build]: the project's performance
 // targets, measured, as tables. With no name, every table.
 import { buildLab } from '../lab/builder/lab.ts';
 import { buildTabLab } from '../lab/builder/tab-lab.ts';
+import { benchBuild } from './build.ts';
 import { benchLabVM } from './lab-vm.ts';
 import { benchPage } from './page.ts';
 import { benchServer } from './server.ts';
@@ -17,4 +18,5 @@ console.log(`bench: Linux ${lab.kernel.info.release}, ${process.env.BENCH_BOOTS 
 if (wanted('vm')) printTable('Lab VM (issue 2)', await benchLabVM(lab, { coldBuild: args.includes('--cold-build') }));
 if (wanted('server')) printTable('Lab server (issue 4)', await benchServer(lab));
 if (wanted('page')) printTable('Lesson page in Chromium (issues 4, 5)', await benchPage(lab));
+if (wanted('build')) printTable("Learners' builds (issue 12)", await benchBuild(lab));
 if (wanted('tab')) printTable('The lab in the reader\'s tab (issue 11)', await benchTab(await buildTabLab({ quiet: true })));

@@ -461,6 +461,7 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
   }
   if (f.type === 'output') return typeof f.data === 'string' ? { type: 'output', data: f.data } : undefined;
   if (f.type === 'taken') return Number.isSafeInteger(f.chars) && (f.chars as number) > 0 ? { type: 'taken', chars: f.chars as number } : undefined;
+  if (f.type === 'build') return buildFrame(f);
   if (f.type !== 'status' || typeof f.state !== 'string' || !STATUS_STATES.has(f.state)) return undefined;
   const opt = <T>(key: string, kind: 'string' | 'number' | 'boolean'): T | undefined => (typeof f[key] === kind ? (f[key] as T) : undefined);
   const status: StatusFrame = { type: 'status', state: f.state as StatusState };
@@ -481,6 +482,38 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
   if (tail !== undefined) status.tail = tail;
   if (retryAfterMs !== undefined) status.retryAfterMs = retryAfterMs;
   return status;
+}
+
+const BUILD_STATES: ReadonlySet<string> = new Set<BuildState>(['queued', 'building', 'done', 'failed', 'refused']);
+const SEVERITIES: ReadonlySet<string> = new Set<DiagnosticSeverity>(['error', 'warning', 'note']);
+
+/** A `build` frame as the page reads it: fields of the wrong type are dropped, as in a status. */
+function buildFrame(f: Json): BuildFrame | undefined {
+  if (!Number.isSafeInteger(f.id) || typeof f.state !== 'string' || !BUILD_STATES.has(f.state)) return undefined;
+  const frame: BuildFrame = { type: 'build', id: f.id as number, state: f.state as BuildState };
+  if (Number.isSafeInteger(f.position)) frame.position = f.position as number;
+  if (typeof f.reason === 'string') frame.reason = f.reason as BuildRefusal;
+  if (typeof f.message === 'string') frame.message = f.message;
+  if (typeof f.log === 'string') frame.log = f.log;
+  if (typeof f.cached === 'boolean') frame.cached = f.cached;
+  const list = (v: unknown): Json[] => (Array.isArray(v) ? v.filter((x): x is Json => typeof x === 'object' && x !== null) : []);
+  if (Array.isArray(f.diagnostics)) {
+    frame.diagnostics = list(f.diagnostics)
+      .filter((d) => typeof d.message === 'string' && typeof d.severity === 'string' && SEVERITIES.has(d.severity))
+      .map((d) => ({
+        severity: d.severity as DiagnosticSeverity,
+        message: d.message as string,
+        ...(typeof d.file === 'string' ? { file: d.file } : {}),
+        ...(Number.isSafeInteger(d.line) ? { line: d.line as number } : {}),
+        ...(Number.isSafeInteger(d.column) ? { column: d.column as number } : {}),
+      }));
+  }
+  if (Array.isArray(f.delivered)) {
+    frame.delivered = list(f.delivered)
+      .filter((d) => typeof d.path === 'string' && Number.isSafeInteger(d.size) && typeof d.sha256 === 'string')
+      .map((d) => ({ path: d.path as string, size: d.size as number, sha256: d.sha256 as string, changed: d.changed === true }));
+  }
+  return frame;
 }
 
 export function encodeFrame(frame: ClientFrame | ServerFrame): string {

@@ -5,14 +5,15 @@
 // kernel and toolchain give the same result, so it is built once and kept
 // (the unchanged lesson built by a class of 40 costs one build).
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lessonMakeSteps, PROGRAM, PROGRAM_SOURCE, STRIP, type Toolchain } from '../builder/image.ts';
 import { KERNEL_EXAMPLES_DIR } from '../paths.ts';
-import { SOURCE_NAME, type BuildDiagnostic, type SourceFile } from '../protocol.ts';
+import type { BuildDiagnostic, SourceFile } from '../protocol.ts';
 import type { RunAs } from '../vm/unprivileged.ts';
 import { parseDiagnostics } from './diagnostics.ts';
+import { lessonSourceNames } from './lesson-sources.ts';
 import { BUILD_LIMITS, runSandboxed, type SandboxLimits, type SandboxResult, type SandboxSpec } from './sandbox.ts';
 
 /** What a build is for: a kernel tree and the toolchain of its architecture. */
@@ -112,11 +113,7 @@ export class LessonBuilder {
 
   /** The C sources and headers of a lesson's folder: what a learner may send, by name. */
   lessonSources(lesson: string): string[] {
-    const dir = join(this.lessonsDir, lesson);
-    if (!/^[a-z0-9][a-z0-9_-]*$/.test(lesson) || !existsSync(join(dir, 'Makefile'))) return [];
-    return readdirSync(dir)
-      .filter((f) => SOURCE_NAME.test(f) && statSync(join(dir, f)).isFile())
-      .sort();
+    return lessonSourceNames(lesson, this.lessonsDir);
   }
 
   /** Why these files cannot be built for this lesson, or undefined when they can. */

@@ -4,7 +4,7 @@
 // against the real server; test/e2e/ runs the whole page in Chromium.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ACK_BATCH_CHARS, ACK_DELAY_MS, INPUT_CHUNK_CHARS, INPUT_WINDOW_CHARS, INTERRUPT, PROTOCOL_VERSION, type ClientFrame } from '../../lab/protocol.ts';
+import { ACK_BATCH_CHARS, ACK_DELAY_MS, INPUT_CHUNK_CHARS, INPUT_WINDOW_CHARS, INTERRUPT, PROTOCOL_VERSION, type BuildFrame, type ClientFrame, type SourceFile } from '../../lab/protocol.ts';
 import { findSession, hasPageConsole, registerSession, runInPageConsole } from '../../src/components/LabTerminal/registry.ts';
 import { LabTerminalSession, type SessionOptions } from '../../src/components/LabTerminal/session.ts';
 import type { TerminalFactory, TerminalLike } from '../../src/components/LabTerminal/terminal.ts';
@@ -23,6 +23,12 @@ class FakeTransport implements LabTransport {
   resets = 0;
   closed = false;
   joined: FakeTransport[] = [];
+  builds: { id: number; files: SourceFile[] }[] = [];
+  /** A lab server's transport builds; set to undefined for one that cannot (the tab's). */
+  build?: (id: number, files: SourceFile[]) => boolean = (id, files) => {
+    this.builds.push({ id, files });
+    return true;
+  };
   constructor(readonly events: TransportEvents) {}
   open(cols: number, rows: number): void {
     this.opens.push({ cols, rows });
@@ -54,6 +60,9 @@ class FakeTransport implements LabTransport {
   }
   output(d: string): void {
     this.events.output(d);
+  }
+  buildFrame(f: Omit<BuildFrame, 'type'>): void {
+    this.events.build?.({ type: 'build', ...f });
   }
 }
 
@@ -305,6 +314,46 @@ describe('a lab terminal session', () => {
     assert.equal(first.transport().joined.length, 1, 'console 1 opened through console 0');
     first.session.dispose();
     second.session.dispose();
+  });
+});
+
+describe("a session's builds", () => {
+  const files: SourceFile[] = [{ name: 'ioctl_example.c', text: 'int x;' }];
+
+  test('a build goes out with an id of its own; its frames reach the caller, and the terminal says what arrived, unacknowledged', async () => {
+    const { r, t } = await readyRig();
+    assert.equal(r.session.getSnapshot().canBuild, true);
+    const heard: BuildFrame[] = [];
+    assert.equal(r.session.build(files, (f) => heard.push(f)), true);
+    assert.deepEqual(t.builds, [{ id: 1, files }]);
+    t.buildFrame({ id: 1, state: 'building' });
+    t.buildFrame({ id: 7, state: 'done' });
+    t.buildFrame({ id: 1, state: 'done', delivered: [{ path: '/lab/ioctl/ioctl_example.ko', size: 9, sha256: 'a', changed: true }, { path: '/lab/ioctl/user_program', size: 9, sha256: 'b', changed: false }] });
+    assert.deepEqual(heard.map((f) => f.state), ['building', 'done'], 'only its own frames, and the end');
+    assert.match(r.terminal.written, /\[build\] in \/lab\/ioctl: ioctl_example\.ko, user_program \(unchanged\)/);
+    await sleep(ACK_DELAY_MS + 50);
+    assert.deepEqual(t.acks, [], "the page's own line is not the guest's output");
+    t.buildFrame({ id: 1, state: 'done' });
+    assert.equal(heard.length, 2, 'an ended build hears nothing more');
+  });
+
+  test('no build before the lab is ready, nor on a lab that cannot build (the tab)', async () => {
+    const { r, t } = await readyRig(false);
+    assert.equal(r.session.getSnapshot().canBuild, false);
+    assert.equal(r.session.build(files, () => undefined), false);
+    t.build = undefined;
+    t.status({ state: 'ready' });
+    assert.equal(r.session.getSnapshot().canBuild, false);
+    assert.equal(r.session.build(files, () => undefined), false);
+    assert.deepEqual(t.builds, []);
+  });
+
+  test('a build under way when the connection drops ends, refused, instead of waiting for ever', async () => {
+    const { r, t } = await readyRig();
+    const heard: BuildFrame[] = [];
+    r.session.build(files, (f) => heard.push(f));
+    t.status({ state: 'disconnected' });
+    assert.deepEqual(heard.map((f) => [f.state, f.reason]), [['refused', 'no-vm']]);
   });
 });
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyOverrides, defaultLimits } from '../../lab/server/limits.ts';
 import { originPolicy, refuseUpgrade } from '../../lab/server/origin.ts';
-import { closeReason, parseClientFrame, parseServerFrame, PROTOCOL_VERSION, ProtocolError, refusalOfClose, stateAfterExit, VersionMismatch, wantsToken } from '../../lab/protocol.ts';
+import { BadSourceFiles, closeReason, MAX_BUILD_FILES, MAX_SOURCE_BYTES, parseClientFrame, parseServerFrame, PROTOCOL_VERSION, ProtocolError, refusalOfClose, stateAfterExit, VersionMismatch, wantsToken } from '../../lab/protocol.ts';
 import { resolveFile } from '../../lab/server/http.ts';
 import { sweepStaleVMFiles } from '../../lab/vm/unprivileged.ts';
 import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -14,19 +14,57 @@ import { spawnSync } from 'node:child_process';
 
 describe('client frames', () => {
   test('a valid hello, with defaults', () => {
-    assert.deepEqual(parseClientFrame('{"type":"hello","v":2,"lesson":"ioctl","cols":80,"rows":24}'), {
+    assert.deepEqual(parseClientFrame(`{"type":"hello","v":${PROTOCOL_VERSION},"lesson":"ioctl","cols":80,"rows":24}`), {
       type: 'hello', v: PROTOCOL_VERSION, lesson: 'ioctl', token: undefined, resume: undefined, console: 0, cols: 80, rows: 24,
     });
   });
   for (const bad of [
     '', 'x', '1', '[]', '{}', '{"type":"hello"}', '{"type":"input"}', '{"type":"input","data":5}',
     '{"type":"resize","cols":0,"rows":24}', '{"type":"resize","cols":80.5,"rows":24}', '{"type":"ack","chars":0}',
-    '{"type":"reset","x":1}', '{"type":"hello","v":2,"lesson":"A/b","cols":80,"rows":24}',
-    '{"type":"hello","v":2,"lesson":"x","cols":80,"rows":24,"console":2}',
+    '{"type":"reset","x":1}', `{"type":"hello","v":${PROTOCOL_VERSION},"lesson":"A/b","cols":80,"rows":24}`,
+    `{"type":"hello","v":${PROTOCOL_VERSION},"lesson":"x","cols":80,"rows":24,"console":2}`,
+    '{"type":"build","files":[{"name":"a.c","text":""}]}', '{"type":"build","id":1,"files":[]}', '{"type":"build","id":1,"files":{}}',
     `{"type":"input","data":"${'y'.repeat(16 * 1024 + 1)}"}`,
   ]) {
     test(`refuses ${bad.slice(0, 60) || '(empty)'}`, () => assert.throws(() => parseClientFrame(bad), ProtocolError));
   }
+  test('a build: its files by plain name, each within size; a bad file is BadSourceFiles with the id, for a refused build', () => {
+    const frame = { type: 'build', id: 7, files: [{ name: 'ioctl_example.c', text: 'int x; /* 中文 */' }, { name: 'ioctl_example.h', text: '' }] };
+    assert.deepEqual(parseClientFrame(JSON.stringify(frame)), frame);
+    for (const files of [
+      [{ name: '../x.c', text: '' }],
+      [{ name: 'Makefile', text: '' }],
+      [{ name: 'a.c', text: '' }, { name: 'a.c', text: '' }],
+      [{ name: 'a.c', text: 'x'.repeat(MAX_SOURCE_BYTES + 1) }],
+      // Within the characters, past the bytes: 3 bytes each in UTF-8.
+      [{ name: 'a.c', text: '中'.repeat(MAX_SOURCE_BYTES / 3 + 1) }],
+      [{ name: 'a.c', text: '', extra: 1 }],
+      Array.from({ length: MAX_BUILD_FILES + 1 }, (_, i) => ({ name: `f${i}.c`, text: '' })),
+    ]) {
+      assert.throws(
+        () => parseClientFrame(JSON.stringify({ type: 'build', id: 7, files })),
+        (e: unknown) => e instanceof BadSourceFiles && e.id === 7,
+        JSON.stringify(files).slice(0, 80),
+      );
+    }
+  });
+});
+
+describe('server frames, as the page reads them', () => {
+  test('a build frame keeps what has the right shape and drops the rest', () => {
+    const f = parseServerFrame(JSON.stringify({
+      type: 'build', id: 3, state: 'failed', position: 'x', log: 'out', cached: false,
+      diagnostics: [{ file: 'a.c', line: 2, column: 5, severity: 'error', message: 'oops' }, { severity: 'shout', message: 'no' }, 'junk'],
+      delivered: [{ path: '/lab/x/m.ko', size: 10, sha256: 'ab', changed: true }, { path: 5 }],
+    }));
+    assert.deepEqual(f, {
+      type: 'build', id: 3, state: 'failed', log: 'out', cached: false,
+      diagnostics: [{ file: 'a.c', line: 2, column: 5, severity: 'error', message: 'oops' }],
+      delivered: [{ path: '/lab/x/m.ko', size: 10, sha256: 'ab', changed: true }],
+    });
+    assert.equal(parseServerFrame('{"type":"build","id":3,"state":"exploded"}'), undefined);
+    assert.equal(parseServerFrame('{"type":"build","state":"done"}'), undefined);
+  });
 });
 
 describe('origin policy', () => {

@@ -7,7 +7,7 @@
  * loaded when the learner shows an intent to start (preload) or starts;
  * from then on every call goes to the real LabTerminalSession.
  */
-import type {ConsoleIndex} from '../../../lab/protocol.ts';
+import type {BuildFrame, ConsoleIndex, SourceFile} from '../../../lab/protocol.ts';
 import type {LabTerminalSession, SessionSnapshot} from './session.ts';
 import type {LabTransport} from './transport.ts';
 
@@ -18,6 +18,7 @@ export const IDLE: SessionSnapshot = {
   needsToken: false,
   canReset: false,
   canReconnect: false,
+  canBuild: false,
 };
 
 export class LazySession {
@@ -125,6 +126,11 @@ export class LazySession {
 
   setDark(dark: boolean): void {
     this.real?.setDark(dark);
+  }
+
+  /** Build into this lab's VM (LabTerminalSession.build); false before the lab runs. */
+  build(files: SourceFile[], report: (frame: BuildFrame) => void): boolean {
+    return this.real?.build(files, report) ?? false;
   }
 
   dispose(): void {

@@ -4,7 +4,8 @@
  * through MDX, and a second terminal finds the first one's VM. Each mounted
  * <LabTerminal> registers its session by lesson and console.
  */
-import type {ConsoleIndex} from '../../../lab/protocol.ts';
+import type {BuildFrame, ConsoleIndex, SourceFile} from '../../../lab/protocol.ts';
+import type {SessionSnapshot} from './session.ts';
 import type {LabTransport} from './transport.ts';
 
 /** What the page needs of a terminal's session: a LabTerminalSession, or the stand-in that loads one (lazy-session.ts). */
@@ -15,6 +16,11 @@ export interface PageSession {
   readonly lab: LabTransport | undefined;
   run(text: string): void;
   focus(): void;
+  /** Build into this lab's VM; false when it cannot now (LabTerminalSession.build). */
+  build(files: SourceFile[], report: (frame: BuildFrame) => void): boolean;
+  /** The session's state, for a part of the page that follows it (the editor's Build button). */
+  readonly subscribe: (listener: () => void) => () => void;
+  readonly getSnapshot: () => SessionSnapshot;
 }
 
 const sessions = new Map<string, PageSession>();

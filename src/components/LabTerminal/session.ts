@@ -10,7 +10,7 @@
  * the terminal (xterm.js on the page, a fake in the tests), and how an
  * element's size is watched, so it runs in Node under test.
  */
-import {ACK_BATCH_CHARS, ACK_DELAY_MS, wantsToken, type ConsoleIndex} from '../../../lab/protocol.ts';
+import {ACK_BATCH_CHARS, ACK_DELAY_MS, wantsToken, type BuildFrame, type ConsoleIndex, type SourceFile} from '../../../lab/protocol.ts';
 import {Disposables} from './disposables.ts';
 import type {TerminalFactory, TerminalLike} from './terminal.ts';
 import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
@@ -25,6 +25,8 @@ export interface SessionSnapshot {
   readonly needsToken: boolean;
   readonly canReset: boolean;
   readonly canReconnect: boolean;
+  /** A build can be sent (issue 12): a lab server's VM, ready. */
+  readonly canBuild: boolean;
 }
 
 export interface SessionOptions {
@@ -70,6 +72,9 @@ export class LabTerminalSession {
   private ackTimer?: ReturnType<typeof setTimeout>;
   private disposables = new Disposables();
   private disposed = false;
+  /** Builds sent and not yet ended, by id: who to tell. */
+  private readonly builds = new Map<number, (frame: BuildFrame) => void>();
+  private buildIds = 0;
 
   constructor(private readonly opts: SessionOptions) {
     this.snapshot = this.makeSnapshot();
@@ -111,6 +116,7 @@ export class LabTerminalSession {
       needsToken,
       canReset: this.opts.console === 0 && ['ready', 'exited', 'panic'].includes(state),
       canReconnect: this.terminal !== undefined && ['disconnected', 'full', 'error'].includes(state) && !needsToken,
+      canBuild: state === 'ready' && this.transport?.build !== undefined,
     };
   }
 
@@ -132,13 +138,56 @@ export class LabTerminalSession {
     },
     status: (s) => {
       if (s.state === 'connecting' || s.state === 'disconnected') this.forgetAcks();
+      // The answers to builds under way went to the connection that is gone, or the VM did.
+      if (s.state !== 'ready' && s.state !== 'booting') this.endBuilds(s);
       // A reset: a fresh screen for a fresh VM, once (its progress comes as more booting statuses).
       if (s.state === 'booting' && this.wasReady && this.status.state !== 'booting') this.terminal?.reset();
       if (s.state === 'ready') this.wasReady = true;
       this.setStatus(s);
       if (s.state === 'ready') queueMicrotask(() => this.typePending());
     },
+    build: (frame) => {
+      const report = this.builds.get(frame.id);
+      if (!report) return;
+      if (!['queued', 'building'].includes(frame.state)) this.builds.delete(frame.id);
+      if (frame.state === 'done') this.announce(frame);
+      report(frame);
+    },
   };
+
+  private endBuilds(s: LabStatus): void {
+    const reports = Array.from(this.builds.entries());
+    this.builds.clear();
+    for (const [id, report] of reports) report({type: 'build', id, state: 'refused', reason: 'no-vm', message: s.message ?? s.state});
+  }
+
+  /**
+   * What a build put into the VM, said in the terminal: the learner sees it
+   * where they will load it. Written by the page, not the guest, so it is
+   * not counted in the acknowledgements of the guest's output.
+   */
+  private announce(frame: BuildFrame): void {
+    const files = frame.delivered ?? [];
+    if (!this.terminal || files.length === 0) return;
+    const dir = files[0]!.path.replace(/\/[^/]*$/, '');
+    const list = files.map((f) => `${f.path.slice(dir.length + 1)}${f.changed ? '' : ' (unchanged)'}`).join(', ');
+    this.terminal.write(`\r\n\x1b[2m[build] in ${dir}: ${list}\x1b[0m\r\n`, () => undefined);
+  }
+
+  /**
+   * Build the lesson with `files` into this session's VM; `report` hears
+   * each step, the last one done, failed or refused. False when this lab
+   * cannot build: not connected, or a lab without a server (the tab).
+   */
+  build(files: SourceFile[], report: (frame: BuildFrame) => void): boolean {
+    if (this.status.state !== 'ready' || !this.transport?.build) return false;
+    const id = ++this.buildIds;
+    if (!this.transport.build(id, files)) return false;
+    this.builds.set(id, report);
+    return true;
+  }
+
+
 
   private write(t: TerminalLike, data: string): void {
     const epoch = this.epoch;

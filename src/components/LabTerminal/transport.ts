@@ -5,7 +5,7 @@
  * the reader's tab (tab-transport.ts) is another. Nothing above this
  * interface (the terminal session, the Run buttons) knows or cares which.
  */
-import type {ConsoleIndex, Reason, TerminalState} from '../../../lab/protocol.ts';
+import type {BuildFrame, ConsoleIndex, Reason, SourceFile, TerminalState} from '../../../lab/protocol.ts';
 
 /** Reasons the page itself gives, beside the server's (lab/protocol.ts). */
 export type PageReason =
@@ -37,6 +37,8 @@ export interface TransportEvents {
   /** Output for the terminal; the session acknowledges it with ack() once written. */
   output(data: string): void;
   status(status: LabStatus): void;
+  /** A build's progress and end (a lab server's transport only). */
+  build?(frame: BuildFrame): void;
 }
 
 export interface LabTransport {
@@ -53,5 +55,11 @@ export interface LabTransport {
    * terminal), or undefined while this one has no VM to share.
    */
   openConsole(index: ConsoleIndex, events: TransportEvents): LabTransport | undefined;
+  /**
+   * Build the lesson with these sources into the VM; the answers come as
+   * `build` events with this `id`. Only where a lab server builds (not the
+   * tab), and only while connected: false when it was not sent.
+   */
+  build?(id: number, files: SourceFile[]): boolean;
   close(): void;
 }

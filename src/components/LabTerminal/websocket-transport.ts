@@ -16,6 +16,7 @@ import {
   refusalOfClose,
   type ClientFrame,
   type ConsoleIndex,
+  type SourceFile,
   type StatusState,
 } from '../../../lab/protocol.ts';
 import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
@@ -105,8 +106,7 @@ export class WebSocketTransport implements LabTransport {
         this.inFlight = Math.max(0, this.inFlight - f.chars);
         return this.sendHeld();
       }
-      // Builds are the editor's business, which a later page part reads.
-      if (f.type === 'build') return;
+      if (f.type === 'build') return this.opts.events.build?.(f);
       if (f.session) this.session = f.session;
       this.lastState = f.state;
       const {type: _type, session: _session, console: _console, resumed: _resumed, ...status} = f;
@@ -125,8 +125,14 @@ export class WebSocketTransport implements LabTransport {
     };
   }
 
-  private send(frame: ClientFrame): void {
-    if (this.ws?.readyState === OPEN) this.ws.send(encodeFrame(frame));
+  private send(frame: ClientFrame): boolean {
+    if (this.ws?.readyState !== OPEN) return false;
+    this.ws.send(encodeFrame(frame));
+    return true;
+  }
+
+  build(id: number, files: SourceFile[]): boolean {
+    return this.send({type: 'build', id, files});
   }
 
   /**

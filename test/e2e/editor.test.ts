@@ -1,0 +1,119 @@
+// The lesson's editor in headless Chromium, against the real server and a
+// real VM: open it (CodeMirror loads only then), change the module by
+// typing, Build, see the result arrive in the terminal's VM and load it;
+// then a compiler error marked in the editor, edits kept across a reload,
+// the diff view, and a revert.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { REPO_ROOT } from '../../lab/paths.ts';
+import type { LabServer } from '../../lab/server/server.ts';
+import { launchChromium } from '../helpers/browser.ts';
+import { startTestServer } from '../server/client.ts';
+
+const SITE = join(REPO_ROOT, 'build');
+
+let server: LabServer;
+let browser: Browser;
+
+before(async () => {
+  server = await startTestServer({ poolSize: 1, maxSessions: 2 }, { siteRoot: SITE });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** xterm.js draws nothing while it is out of view: bring it in, then wait for `re` on screen. */
+async function untilScreen(page: Page, re: RegExp, ms = 30_000): Promise<void> {
+  await page.locator('.xterm').scrollIntoViewIfNeeded();
+  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('.xterm-rows')?.textContent ?? ''), re.source, { timeout: ms });
+}
+
+async function typeInTerminal(page: Page, line: string): Promise<void> {
+  await page.locator('.xterm').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+test('edit the module in the page, build it on the server, load it in the VM', { timeout: 300_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const scripts: string[] = [];
+  page.on('request', (r) => r.resourceType() === 'script' && scripts.push(r.url()));
+  await page.goto(`${server.url}/ioctl`);
+  const editor = page.locator('figure[data-lesson="ioctl"]').filter({ has: page.getByRole('button', { name: 'Edit and build' }) });
+  await editor.waitFor();
+  await page.waitForLoadState('networkidle');
+  assert.equal(await page.locator('.cm-editor').count(), 0, 'no editor before it is opened');
+  const before = scripts.length;
+
+  await editor.getByRole('button', { name: 'Edit and build' }).click();
+  await page.locator('.cm-editor').waitFor();
+  assert.ok(scripts.length > before, 'the editor was loaded on the click');
+  const tabs = await page.getByRole('tab').allTextContents();
+  assert.deepEqual(tabs.map((t) => t.trim()), ['ioctl_example.c', 'ioctl_example.h', 'user_program.c']);
+  assert.match((await page.locator('.cm-content').textContent()) ?? '', /#define pr_fmt\(fmt\) KBUILD_MODNAME/);
+  const build = page.getByRole('button', { name: 'Build', exact: true });
+  assert.equal(await build.isDisabled(), true, 'no build before the lab runs');
+  assert.match((await page.locator('figure[data-lesson="ioctl"] [role="status"]').first().textContent()) ?? '', /start the lab/i);
+
+  // The lab, then the edit, typed: a new prefix for the module's messages.
+  await page.getByRole('button', { name: 'Start lab' }).click();
+  await page.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
+  await untilScreen(page, /lab:\/lab\/ioctl# /);
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('#undef pr_fmt');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('#define pr_fmt(fmt) "edited in the page: " fmt');
+  assert.match((await page.locator('.cm-content').textContent()) ?? '', /#define pr_fmt\(fmt\) "edited in the page: " fmt/);
+  assert.match((await page.getByRole('tab', { name: /ioctl_example\.c/ }).textContent()) ?? '', /•/, 'the tab says the file is changed');
+
+  await build.click();
+  const figure = page.locator('figure[data-build-state]');
+  await page.locator('figure[data-build-state="done"]').waitFor({ timeout: 120_000 });
+  assert.match((await figure.textContent()) ?? '', /your VM has ioctl_example\.ko, user_program/);
+  await untilScreen(page, /\[build\] in \/lab\/ioctl: ioctl_example\.ko, user_program \(unchanged\)/);
+  await typeInTerminal(page, 'insmod ioctl_example.ko && dmesg | tail -1 && rmmod ioctl_example');
+  await untilScreen(page, /edited in the page: My device initialized/);
+
+  // A compiler error: the build fails, the editor marks the line, the list jumps to it.
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('this is not C');
+  await build.click();
+  await page.locator('figure[data-build-state="failed"]').waitFor({ timeout: 120_000 });
+  await page.locator('.cm-lintRange-error').first().waitFor();
+  const where = page.locator('figure[data-build-state="failed"] ul li button').first();
+  assert.match((await where.textContent()) ?? '', /^ioctl_example\.c:\d+/);
+
+  // Kept across a reload; the diff view shows the changes; a revert brings the lesson's code back.
+  await page.reload();
+  await page.getByRole('button', { name: 'Edit and build' }).click();
+  await page.locator('.cm-editor').waitFor();
+  assert.match((await page.locator('.cm-content').textContent()) ?? '', /edited in the page/);
+  await page.getByLabel('Show my changes').check();
+  await page.locator('.cm-changedLine, .cm-insertedLine').first().waitFor();
+  await page.getByRole('button', { name: 'Revert this file' }).click();
+  assert.doesNotMatch((await page.locator('.cm-content').textContent()) ?? '', /edited in the page/);
+  assert.equal(await page.evaluate(() => localStorage.getItem('uklab.edits.ioctl')), null, 'nothing left stored');
+  await context.close();
+});
+
+test('in the Chinese locale the editor speaks Chinese, and Build says it needs the lab first', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/zh-Hans/ioctl`);
+  await page.getByRole('button', { name: '编辑并构建' }).click();
+  await page.locator('.cm-editor').waitFor();
+  assert.equal(await page.getByRole('button', { name: '构建', exact: true }).isDisabled(), true);
+  assert.match((await page.locator('figure[data-build-state], figure:has(.cm-editor)').first().textContent()) ?? '', /请先启动下方的实验/);
+  await page.close();
+});
