@@ -6,6 +6,9 @@
 #   2: /dev/my_ioctl is a character device node with the major and minor
 #      number that sysfs gives for the driver's device
 #      (/sys/class/ioctl_example/my_device/dev).
+#   3: the loaded module answers a reset command: after `./user_program set 7`,
+#      `./user_program reset` succeeds and GET returns 42 again. It runs the
+#      learner's own program and module (built with the page's editor).
 cd "$(dirname "$0")" || exit 1
 
 pass() { echo "PASS: $*"; exit 0; }
@@ -40,8 +43,17 @@ case "$1" in
 		not_yet "/dev/my_ioctl is device $node, but the driver's device is $dev"
 	pass "/dev/my_ioctl is device $dev, the same device as /dev/my_device"
 	;;
+3)
+	loaded
+	./user_program set 7 >/dev/null 2>&1 || not_yet "./user_program set 7 failed"
+	out=$(./user_program reset 2>&1) ||
+		not_yet "./user_program reset failed: $(echo "$out" | head -n 1)"
+	got=$(./user_program get 2>/dev/null | sed -n 's/^Data from kernel: //p')
+	[ "$got" = 42 ] || not_yet "after set 7 and reset the device holds $got, not 42"
+	pass "reset puts the device back to 42"
+	;;
 *)
-	echo "usage: $0 1|2" >&2
+	echo "usage: $0 1|2|3" >&2
 	exit 2
 	;;
 esac

@@ -45,7 +45,7 @@ test('edit the module in the page, build it on the server, load it in the VM', {
   const scripts: string[] = [];
   page.on('request', (r) => r.resourceType() === 'script' && scripts.push(r.url()));
   await page.goto(`${server.url}/ioctl`);
-  const editor = page.locator('figure[data-lesson="ioctl"]').filter({ has: page.getByRole('button', { name: 'Edit and build' }) });
+  const editor = page.locator('figure[data-editor-lesson="ioctl"]');
   await editor.waitFor();
   await page.waitForLoadState('networkidle');
   assert.equal(await page.locator('.cm-editor').count(), 0, 'no editor before it is opened');
@@ -59,7 +59,7 @@ test('edit the module in the page, build it on the server, load it in the VM', {
   assert.match((await page.locator('.cm-content').textContent()) ?? '', /#define pr_fmt\(fmt\) KBUILD_MODNAME/);
   const build = page.getByRole('button', { name: 'Build', exact: true });
   assert.equal(await build.isDisabled(), true, 'no build before the lab runs');
-  assert.match((await page.locator('figure[data-lesson="ioctl"] [role="status"]').first().textContent()) ?? '', /start the lab/i);
+  assert.match((await editor.locator('[role="status"]').textContent()) ?? '', /start the lab/i);
 
   // The lab, then the edit, typed: a new prefix for the module's messages.
   await page.getByRole('button', { name: 'Start lab' }).click();
@@ -114,6 +114,6 @@ test('in the Chinese locale the editor speaks Chinese, and Build says it needs t
   await page.getByRole('button', { name: '编辑并构建' }).click();
   await page.locator('.cm-editor').waitFor();
   assert.equal(await page.getByRole('button', { name: '构建', exact: true }).isDisabled(), true);
-  assert.match((await page.locator('figure[data-build-state], figure:has(.cm-editor)').first().textContent()) ?? '', /请先启动下方的实验/);
+  assert.match((await page.locator('figure[data-editor-lesson="ioctl"]').textContent()) ?? '', /请先启动下方的实验/);
   await page.close();
 });

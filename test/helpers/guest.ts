@@ -89,7 +89,8 @@ async function markLessonStart(vm: Guest): Promise<void> {
 
 /** A VM booted into /lab/<lesson>, on the lab kernel unless told otherwise. */
 export async function lessonVM(lesson: string, kernel: TestKernel = LAB_KERNEL, extraConsoles = 0): Promise<LabVM> {
-  const vm = await bootVM(await kernel.target(), { lesson, extraConsoles });
+  // With the control channel, as the server's VMs have: a learner's build reaches the VM through it.
+  const vm = await bootVM(await kernel.target(), { lesson, extraConsoles, control: true });
   await markLessonStart(vm);
   return vm;
 }

@@ -14,7 +14,9 @@ import { after, before, describe, test } from 'node:test';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
 import { extractSteps, outputMatches, stepAnchor, type Backend, type PageSteps, type Step } from '../../site/steps.ts';
+import type { LabVM } from '../../lab/vm/lab-vm.ts';
 import { assertCleanKernelLog, lessonVM, tabLessonVM, transcript, type Guest } from '../helpers/guest.ts';
+import { buildInto, patchedSources, solutionPatch } from '../helpers/solution-build.ts';
 
 /** A lesson VM with its second console, on either lab. */
 interface LessonGuest extends Guest {
@@ -33,6 +35,8 @@ interface Page {
   readonly name: string;
   readonly en: PageSteps;
   readonly zh: PageSteps;
+  readonly enSource: string;
+  readonly zhSource: string;
 }
 
 function readPage(dir: string, file: string): PageSteps {
@@ -49,6 +53,8 @@ function pages(): Page[] {
       name: f.replace(/\.mdx$/, ''),
       en: readPage(EN, f),
       zh: readPage(ZH, f),
+      enSource: readFileSync(path.join(EN, f), 'utf8'),
+      zhSource: readFileSync(path.join(ZH, f), 'utf8'),
     }))
     .filter((p) => p.en.steps.length > 0 || p.zh.steps.length > 0)
     .filter((p) => !only || only.includes(p.name) || (p.en.lab !== undefined && only.includes(p.en.lab)));
@@ -213,6 +219,17 @@ function runPage(page: Page, lab: string, backend: (typeof BACKENDS)[number]): v
             break;
           }
           case 'solution': {
+            const patch = solutionPatch(lab, step.role.exercise);
+            if (patch) {
+              // An exercise in C: the page shows its patch, in both
+              // languages, and the patch is built as the Build button does.
+              for (const [locale, source] of [['en', page.enSource], ['zh-Hans', page.zhSource]] as const) {
+                assert.ok(source.includes(`file=${patch}`), `the ${locale} page shows ${patch}`);
+              }
+              if (!('put' in vm)) return t.skip('building needs a lab server; in the tab the Build button says so');
+              const built = await buildInto(vm as LabVM, lab, patchedSources(lab, patch));
+              assert.equal(built.state, 'done', `the reference solution builds and reaches the VM: ${JSON.stringify(built)}`);
+            }
             await runStep(vm, step, backend.name);
             const checkStep = checks.get(step.role.exercise);
             const c = checkStep?.commands[0];

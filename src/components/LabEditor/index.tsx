@@ -184,7 +184,7 @@ export default function LabEditor({lesson}: Props): ReactNode {
   };
 
   return (
-    <figure className={styles.editor} data-lesson={lesson} data-build-state={build?.state}>
+    <figure className={styles.editor} data-editor-lesson={lesson} data-build-state={build?.state}>
       <figcaption className={styles.bar}>
         <span className={styles.title}>
           <Translate id="editor.title" values={{lesson}}>
