@@ -98,6 +98,12 @@ export class LessonBuilder {
   private readonly kdir: string;
   /** Content address → the build, finished or running: the same sources asked for twice are built once. */
   private readonly results = new Map<string, Promise<LessonBuildResult>>();
+  /**
+   * The user program's own address (its source, the headers, the Makefile)
+   * → the program built from it. Most edits are to the module: a build then
+   * gets the program it would make from here, and make finds it up to date.
+   */
+  private readonly programs = new Map<string, Buffer>();
 
   constructor(
     private readonly target: BuildTarget,
@@ -165,7 +171,7 @@ export class LessonBuilder {
     return out;
   }
 
-  private key(lesson: string, sources: Map<string, string>): string {
+  private key(lesson: string, sources: Map<string, string>, only?: (name: string) => boolean): string {
     const h = createHash('sha256');
     const add = (label: string, value: string): void => {
       h.update(`${label}\0${Buffer.byteLength(value)}\0`);
@@ -177,18 +183,19 @@ export class LessonBuilder {
     add('lesson', lesson);
     add('Makefile', readFileSync(join(this.lessonsDir, lesson, 'Makefile'), 'utf8'));
     add('lab.mk', readFileSync(join(this.lessonsDir, 'lab.mk'), 'utf8'));
-    for (const [name, text] of [...sources].sort(([a], [b]) => (a < b ? -1 : 1))) add(name, text);
+    for (const [name, text] of [...sources].sort(([a], [b]) => (a < b ? -1 : 1))) if (!only || only(name)) add(name, text);
     return h.digest('hex').slice(0, 32);
   }
 
-  private script(program: boolean): string {
+  /** The build's shell script; `prebuilt`: the program is there already, built and stripped, and the build's user may not write it. */
+  private script(program: boolean, prebuilt: boolean): string {
     const steps = lessonMakeSteps(this.target.toolchain, this.kdir, { program, jobs: 1 });
     const words = (argv: readonly string[]): string => argv.map(shellWord).join(' ');
     return [
       'set -e',
       ...steps.map(words),
       `for m in *.ko; do [ ! -e "$m" ] || ${words(STRIP.modules)} "$m"; done`,
-      `[ ! -e ${PROGRAM} ] || ${words(STRIP.program)} ${PROGRAM}`,
+      ...(prebuilt ? [] : [`[ ! -e ${PROGRAM} ] || ${words(STRIP.program)} ${PROGRAM}`]),
       `for f in *.ko ${PROGRAM}; do [ ! -e "$f" ] || cp "$f" /out/; done`,
       '',
     ].join('\n');
@@ -217,7 +224,14 @@ export class LessonBuilder {
       put('Makefile', readFileSync(join(this.lessonsDir, lesson, 'Makefile'), 'utf8'), `${lessonDir}/Makefile`);
       // The Makefiles include ../lab.mk, as in kernel/.
       put('lab.mk', readFileSync(join(this.lessonsDir, 'lab.mk'), 'utf8'), `${WORK}/lab.mk`);
-      put('build.sh', this.script(sources.has(PROGRAM_SOURCE)), `${WORK}/build.sh`);
+      const programKey = sources.has(PROGRAM_SOURCE) ? this.key(lesson, sources, (n) => n === PROGRAM_SOURCE || n.endsWith('.h')) : undefined;
+      const program = programKey ? this.programs.get(programKey) : undefined;
+      put('build.sh', this.script(sources.has(PROGRAM_SOURCE), program !== undefined), `${WORK}/build.sh`);
+      // Copied in last, so newer than its sources: make leaves it be.
+      if (program) {
+        writeFileSync(join(src, PROGRAM), program);
+        files.push({ path: `${lessonDir}/${PROGRAM}`, host: join(src, PROGRAM), mode: 0o755 });
+      }
       const r = await this.sandbox(
         {
           readOnly: [this.kdir, ...this.target.toolchain.reads],
@@ -237,6 +251,11 @@ export class LessonBuilder {
       const limit = limitOf(r, this.limits);
       const ok = r.code === 0 && !limit;
       const artefacts = ok ? this.artefacts(out) : [];
+      const built = artefacts.find((a) => a.name === PROGRAM);
+      if (programKey && built && !program) {
+        this.programs.set(programKey, built.data);
+        while (this.programs.size > this.cacheSize) this.programs.delete(this.programs.keys().next().value as string);
+      }
       const tooBig = artefacts.find((a) => a.data.length > MAX_ARTEFACT_BYTES);
       return {
         ok: ok && !tooBig,

@@ -70,8 +70,8 @@ export const BUILD_LIMITS: SandboxLimits = {
 export interface SandboxSpec {
   /** Host folders the build reads, bound read-only at the same paths. */
   readOnly: string[];
-  /** Files copied into the sandbox before it starts: path inside, host file. */
-  files: { path: string; host: string }[];
+  /** Files copied into the sandbox before it starts, in this order: path inside, host file, mode (0644 by default). */
+  files: { path: string; host: string; mode?: number }[];
   /** Folders made inside (in the work tmpfs), writable by the build. */
   dirs: string[];
   /** The work tmpfs. */
@@ -155,7 +155,7 @@ export function sandboxCommand(spec: SandboxSpec, limits: SandboxLimits, runAs?:
     made.add(dir);
   }
   for (const f of spec.files) {
-    args.push(...parents(f.path, made), '--perms', '0644', '--file', String(3 + fds.length), f.path);
+    args.push(...parents(f.path, made), '--perms', (f.mode ?? 0o644).toString(8).padStart(4, '0'), '--file', String(3 + fds.length), f.path);
     fds.push(f.host);
   }
   args.push('--bind', spec.out, OUT, '--chdir', spec.cwd);

@@ -124,6 +124,20 @@ describe("a lesson's build", () => {
     assert.deepEqual(again.artefacts.map((a) => a.sha256), r.artefacts.map((a) => a.sha256));
   });
 
+  test('a change to the module alone does not compile the program again: the same program comes back', async () => {
+    const first = await builder.build('ioctl', []);
+    const text = readFileSync(join(KERNEL_EXAMPLES_DIR, 'ioctl', 'ioctl_example.c'), 'utf8').replace('My device initialized', 'My device, changed, initialized');
+    const r = await builder.build('ioctl', [{ name: 'ioctl_example.c', text }]);
+    assert.equal(r.ok, true, r.log);
+    assert.doesNotMatch(r.log, /-o user_program/, 'the program was not compiled');
+    assert.equal(r.artefacts.find((a) => a.name === 'user_program')?.sha256, first.artefacts.find((a) => a.name === 'user_program')?.sha256);
+    assert.notEqual(r.artefacts.find((a) => a.name.endsWith('.ko'))?.sha256, first.artefacts.find((a) => a.name.endsWith('.ko'))?.sha256);
+    // A change to the header both include builds both.
+    const header = `${readFileSync(join(KERNEL_EXAMPLES_DIR, 'ioctl', 'ioctl_example.h'), 'utf8')}/* changed */\n`;
+    const both = await builder.build('ioctl', [{ name: 'ioctl_example.h', text: header }]);
+    assert.match(both.log, /-o user_program/, 'the program was compiled again');
+  });
+
   test('#include "/etc/passwd" fails with "No such file", pointed at the line', async () => {
     const r = await builder.build('ioctl', [{ name: 'ioctl_example.c', text: '#include "/etc/passwd"\n' }]);
     assert.equal(r.ok, false);

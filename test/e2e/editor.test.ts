@@ -77,8 +77,8 @@ test('edit the module in the page, build it on the server, load it in the VM', {
   assert.match((await page.getByRole('tab', { name: /ioctl_example\.c/ }).textContent()) ?? '', /•/, 'the tab says the file is changed');
 
   await build.click();
-  const figure = page.locator('figure[data-build-state]');
-  await page.locator('figure[data-build-state="done"]').waitFor({ timeout: 120_000 });
+  const figure = page.locator('[data-build-state]');
+  await page.locator('[data-build-state="done"]').waitFor({ timeout: 120_000 });
   assert.match((await figure.textContent()) ?? '', /your VM has ioctl_example\.ko, user_program/);
   await untilScreen(page, /\[build\] in \/lab\/ioctl: ioctl_example\.ko, user_program \(unchanged\)/);
   await typeInTerminal(page, 'insmod ioctl_example.ko && dmesg | tail -1 && rmmod ioctl_example');
@@ -90,9 +90,9 @@ test('edit the module in the page, build it on the server, load it in the VM', {
   await page.keyboard.press('Enter');
   await page.keyboard.type('this is not C');
   await build.click();
-  await page.locator('figure[data-build-state="failed"]').waitFor({ timeout: 120_000 });
+  await page.locator('[data-build-state="failed"]').waitFor({ timeout: 120_000 });
   await page.locator('.cm-lintRange-error').first().waitFor();
-  const where = page.locator('figure[data-build-state="failed"] ul li button').first();
+  const where = page.locator('[data-build-state="failed"] ul li button').first();
   assert.match((await where.textContent()) ?? '', /^ioctl_example\.c:\d+/);
 
   // Kept across a reload; the diff view shows the changes; a revert brings the lesson's code back.
