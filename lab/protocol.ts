@@ -198,6 +198,8 @@ export interface BuildRequest {
   type: 'build';
   /** The page's number for this build, echoed in every `build` frame about it. */
   id: number;
+  /** The lesson whose files these are, when not the session's own (a page of two lessons: procfs and sysfs). */
+  lesson?: string;
   /** The learner's version of some of the lesson's sources; the others stay the lesson's own. */
   files: SourceFile[];
 }
@@ -432,10 +434,11 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
       onlyKeys(f, ['type', 'chars']);
       return { type: 'ack', chars: int(f, 'chars', 1, Number.MAX_SAFE_INTEGER) };
     case 'build': {
-      onlyKeys(f, ['type', 'id', 'files']);
+      onlyKeys(f, ['type', 'id', 'lesson', 'files']);
       const id = int(f, 'id', 0, Number.MAX_SAFE_INTEGER);
+      const lesson = str(f, 'lesson', LESSON_NAME, 64, true);
       try {
-        return { type: 'build', id, files: sourceFiles(f.files) };
+        return { type: 'build', id, ...(lesson !== undefined ? { lesson } : {}), files: sourceFiles(f.files) };
       } catch (e) {
         throw e instanceof ProtocolError ? new BadSourceFiles(id, e.message) : e;
       }

@@ -210,7 +210,10 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     const report = (r: BuildReport): void => send({ type: 'build', id: f.id, ...r });
     const builds = ctx.builds;
     if (typeof builds === 'string') return report({ state: 'refused', reason: 'unavailable', message: builds });
-    const request = { owner: s.id, lesson: s.lesson, files: f.files, destination: () => s.buildDestination() };
+    // Another lesson's files go to that lesson's folder of the same VM, which the image has.
+    const lesson = f.lesson ?? s.lesson;
+    if (!ctx.lessons.has(lesson)) return report({ state: 'refused', reason: 'bad-files', message: `no lesson '${lesson}'` });
+    const request = { owner: s.id, lesson, files: f.files, destination: () => s.buildDestination() };
     void builds.request(request, report).catch((e: unknown) => {
       ctx.log(`lab server: a build failed: ${String(e)}`);
       report({ state: 'refused', reason: 'build-error', message: 'the server could not build this; try again' });

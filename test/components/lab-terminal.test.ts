@@ -23,10 +23,10 @@ class FakeTransport implements LabTransport {
   resets = 0;
   closed = false;
   joined: FakeTransport[] = [];
-  builds: { id: number; files: SourceFile[] }[] = [];
+  builds: { id: number; files: SourceFile[]; lesson?: string }[] = [];
   /** A lab server's transport builds; set to undefined for one that cannot (the tab's). */
-  build?: (id: number, files: SourceFile[]) => boolean = (id, files) => {
-    this.builds.push({ id, files });
+  build?: (id: number, files: SourceFile[], lesson?: string) => boolean = (id, files, lesson) => {
+    this.builds.push({ id, files, ...(lesson ? { lesson } : {}) });
     return true;
   };
   constructor(readonly events: TransportEvents) {}
@@ -335,6 +335,10 @@ describe("a session's builds", () => {
     assert.deepEqual(t.acks, [], "the page's own line is not the guest's output");
     t.buildFrame({ id: 1, state: 'done' });
     assert.equal(heard.length, 2, 'an ended build hears nothing more');
+    // Another lesson's files name their lesson; the terminal's own do not need to.
+    r.session.build(files, () => undefined, 'sysfs');
+    r.session.build(files, () => undefined, 'ioctl');
+    assert.deepEqual(t.builds.slice(1).map((b) => b.lesson), ['sysfs', undefined]);
   });
 
   test('no build before the lab is ready, nor on a lab that cannot build (the tab)', async () => {

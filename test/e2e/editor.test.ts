@@ -117,3 +117,20 @@ test('in the Chinese locale the editor speaks Chinese, and Build says it needs t
   assert.match((await page.locator('figure[data-editor-lesson="ioctl"]').textContent()) ?? '', /请先启动下方的实验/);
   await page.close();
 });
+
+test("the procfs/sysfs page has an editor for each lesson; the sysfs one builds into the page's one terminal", { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/procfs-sysfs`);
+  const sysfs = page.locator('figure[data-editor-lesson="sysfs"]');
+  await sysfs.getByRole('button', { name: 'Edit and build' }).click();
+  await sysfs.locator('.cm-editor').waitFor();
+  const tabs = await sysfs.getByRole('tab').allTextContents();
+  assert.deepEqual(tabs.map((t) => t.trim()), ['sysfs_example.c', 'sysfs_example.h', 'user_program.c']);
+  assert.match((await sysfs.textContent()) ?? '', /start the lab below first/);
+  await page.getByRole('button', { name: 'Start lab' }).click();
+  await page.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
+  await sysfs.getByRole('button', { name: 'Build', exact: true }).click();
+  await sysfs.locator('[data-build-state="done"]').waitFor({ timeout: 120_000 });
+  await untilScreen(page, /\[build\] in \/lab\/sysfs: /);
+  await page.close();
+});

@@ -90,6 +90,18 @@ describe('Build from the page into the VM', () => {
     assert.equal(await c.run('echo still here'), 'still here');
   });
 
+  test("another lesson's files (a page of two lessons) go to that lesson's folder of the same VM; an unknown lesson is refused", async () => {
+    const id = 500;
+    c.send({ type: 'build', id, lesson: 'sysfs', files: [{ name: 'sysfs_example.c', text: lessonFile('sysfs', 'sysfs_example.c') }] });
+    const done = await c.until(() => c.builds.find((b) => b.id === id && !['queued', 'building'].includes(b.state)), 120_000, 'the sysfs build');
+    assert.equal(done.state, 'done', JSON.stringify(done));
+    assert.ok(done.delivered?.every((d) => d.path.startsWith('/lab/sysfs/')), JSON.stringify(done.delivered));
+    c.send({ type: 'build', id: id + 1, lesson: 'nonesuch', files: [{ name: 'a.c', text: '' }] });
+    const refused = await c.until(() => c.builds.find((b) => b.id === id + 1), 20_000, 'the refusal');
+    assert.equal(refused.reason, 'bad-files');
+    assert.match(refused.message ?? '', /no lesson 'nonesuch'/);
+  });
+
   test('twenty builds at once from one learner: one is built, the others are told to wait; the server serves on', async () => {
     const base = lessonFile('ioctl', 'ioctl_example.c');
     const ids = Array.from({ length: 20 }, (_, i) => i + 1000);

@@ -31,6 +31,9 @@ describe('client frames', () => {
   test('a build: its files by plain name, each within size; a bad file is BadSourceFiles with the id, for a refused build', () => {
     const frame = { type: 'build', id: 7, files: [{ name: 'ioctl_example.c', text: 'int x; /* 中文 */' }, { name: 'ioctl_example.h', text: '' }] };
     assert.deepEqual(parseClientFrame(JSON.stringify(frame)), frame);
+    const other = { type: 'build', id: 8, lesson: 'sysfs', files: [{ name: 'sysfs_example.c', text: '' }] };
+    assert.deepEqual(parseClientFrame(JSON.stringify(other)), other);
+    assert.throws(() => parseClientFrame(JSON.stringify({ ...other, lesson: '../etc' })), ProtocolError);
     for (const files of [
       [{ name: '../x.c', text: '' }],
       [{ name: 'Makefile', text: '' }],

@@ -14,13 +14,16 @@ import Translate from '@docusaurus/Translate';
 import styles from './styles.module.css';
 
 export interface Props {
+  /** The lesson whose files it edits (kernel/<lesson>/) and builds into /lab/<lesson>/. */
   readonly lesson: string;
+  /** The page's terminal whose VM the build goes into, when it is another lesson's (the procfs/sysfs page). */
+  readonly lab?: string;
 }
 
 const loadPanel = () => import('./panel.tsx');
 const Panel = lazy(loadPanel);
 
-export default function LabEditor({lesson}: Props): ReactNode {
+export default function LabEditor({lesson, lab}: Props): ReactNode {
   const isBrowser = useIsBrowser();
   const [open, setOpen] = useState(false);
   return (
@@ -50,7 +53,7 @@ export default function LabEditor({lesson}: Props): ReactNode {
               <Translate id="editor.loading">Loading the editor…</Translate>
             </p>
           }>
-          <Panel lesson={lesson} />
+          <Panel lesson={lesson} lab={lab ?? lesson} />
         </Suspense>
       ) : (
         <p className={styles.placeholder}>

@@ -72,7 +72,7 @@ function Diagnostics({list, onPick}: {list: readonly BuildDiagnostic[]; onPick: 
   );
 }
 
-export default function EditorPanel({lesson}: {readonly lesson: string}): ReactNode {
+export default function EditorPanel({lesson, lab}: {readonly lesson: string; readonly lab: string}): ReactNode {
   const {colorMode} = useColorMode();
   const [store, setStore] = useState<EditStore>();
   const [loadError, setLoadError] = useState<string>();
@@ -85,7 +85,7 @@ export default function EditorPanel({lesson}: {readonly lesson: string}): ReactN
   const currentRef = useRef<string | undefined>(undefined);
   currentRef.current = current;
 
-  const session = useSyncExternalStore(subscribeSessions, () => findSession(lesson), () => undefined);
+  const session = useSyncExternalStore(subscribeSessions, () => findSession(lab), () => undefined);
   const snap = useSyncExternalStore(session?.subscribe ?? noSubscription, session?.getSnapshot ?? idle, idle);
   const blocked = buildBlocked(session !== undefined, snap.status.state, snap.canBuild);
   const building = build !== undefined && (build.state === 'queued' || build.state === 'building');
@@ -157,7 +157,7 @@ export default function EditorPanel({lesson}: {readonly lesson: string}): ReactN
   };
   const startBuild = (): void => {
     if (!store || !session || building) return;
-    const sent = session.build(store.files(), (frame) => setBuild(frame));
+    const sent = session.build(store.files(), (frame) => setBuild(frame), lesson);
     setBuild(
       sent
         ? {type: 'build', id: 0, state: 'queued', position: 1}

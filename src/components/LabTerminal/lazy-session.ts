@@ -129,8 +129,8 @@ export class LazySession {
   }
 
   /** Build into this lab's VM (LabTerminalSession.build); false before the lab runs. */
-  build(files: SourceFile[], report: (frame: BuildFrame) => void): boolean {
-    return this.real?.build(files, report) ?? false;
+  build(files: SourceFile[], report: (frame: BuildFrame) => void, lesson?: string): boolean {
+    return this.real?.build(files, report, lesson) ?? false;
   }
 
   dispose(): void {

@@ -17,7 +17,7 @@ export interface PageSession {
   run(text: string): void;
   focus(): void;
   /** Build into this lab's VM; false when it cannot now (LabTerminalSession.build). */
-  build(files: SourceFile[], report: (frame: BuildFrame) => void): boolean;
+  build(files: SourceFile[], report: (frame: BuildFrame) => void, lesson?: string): boolean;
   /** The session's state, for a part of the page that follows it (the editor's Build button). */
   readonly subscribe: (listener: () => void) => () => void;
   readonly getSnapshot: () => SessionSnapshot;

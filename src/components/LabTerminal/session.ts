@@ -175,14 +175,15 @@ export class LabTerminalSession {
   }
 
   /**
-   * Build the lesson with `files` into this session's VM; `report` hears
+   * Build the lesson (this session's, or `lesson`, another folder of the
+   * same VM) with `files` into this session's VM; `report` hears
    * each step, the last one done, failed or refused. False when this lab
    * cannot build: not connected, or a lab without a server (the tab).
    */
-  build(files: SourceFile[], report: (frame: BuildFrame) => void): boolean {
+  build(files: SourceFile[], report: (frame: BuildFrame) => void, lesson?: string): boolean {
     if (this.status.state !== 'ready' || !this.transport?.build) return false;
     const id = ++this.buildIds;
-    if (!this.transport.build(id, files)) return false;
+    if (!this.transport.build(id, files, lesson === this.lesson ? undefined : lesson)) return false;
     this.builds.set(id, report);
     return true;
   }

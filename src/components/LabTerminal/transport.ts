@@ -56,10 +56,11 @@ export interface LabTransport {
    */
   openConsole(index: ConsoleIndex, events: TransportEvents): LabTransport | undefined;
   /**
-   * Build the lesson with these sources into the VM; the answers come as
+   * Build the lesson (the terminal's, or `lesson`) with these sources into
+   * the VM; the answers come as
    * `build` events with this `id`. Only where a lab server builds (not the
    * tab), and only while connected: false when it was not sent.
    */
-  build?(id: number, files: SourceFile[]): boolean;
+  build?(id: number, files: SourceFile[], lesson?: string): boolean;
   close(): void;
 }

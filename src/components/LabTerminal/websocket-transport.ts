@@ -131,8 +131,8 @@ export class WebSocketTransport implements LabTransport {
     return true;
   }
 
-  build(id: number, files: SourceFile[]): boolean {
-    return this.send({type: 'build', id, files});
+  build(id: number, files: SourceFile[], lesson?: string): boolean {
+    return this.send({type: 'build', id, ...(lesson ? {lesson} : {}), files});
   }
 
   /**
