@@ -48,6 +48,8 @@ export interface ConnectionContext {
 }
 
 const PING_EVERY_MS = 20_000;
+/** How a build frame starts when the page encodes it (encodeFrame): the one frame that may be large. */
+const BUILD_FRAME_START = Buffer.from('{"type":"build"');
 const TAKEN_EVERY_MS = 20;
 const TAKEN_BATCH = 8 * 1024;
 const FULL_RETRY_MS = 30_000;
@@ -247,7 +249,8 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
         void session.reset().catch((e: unknown) => ctx.log(`lab server: reset failed: ${String(e)}`));
         return;
       case 'build':
-        meter(0);
+        // Sources count against the input budget, so a stream of large frames slows to its rate.
+        meter(f.files.reduce((n, file) => n + file.text.length, 0));
         return onBuild(session, f);
     }
   };
@@ -257,10 +260,13 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     try {
       if (isBinary) throw new ProtocolError('binary frames are not part of the protocol');
       const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
-      const frame = parseClientFrame(bytes.toString('utf8'), 1 + limits.extraConsoles);
-      // Only a build may be larger than MAX_FRAME_BYTES (the socket's own limit is MAX_BUILD_FRAME_BYTES).
-      if (frame.type !== 'build' && bytes.length > MAX_FRAME_BYTES) return close(CLOSE.tooBig, closeReason('bad-frame', 'frame too large'));
-      onFrame(frame);
+      // Only a build may be larger than MAX_FRAME_BYTES (the socket's own
+      // limit is MAX_BUILD_FRAME_BYTES), and a large frame must say so in its
+      // first bytes, as the page's do: nothing else that large is parsed.
+      if (bytes.length > MAX_FRAME_BYTES && !bytes.subarray(0, BUILD_FRAME_START.length).equals(BUILD_FRAME_START)) {
+        return close(CLOSE.tooBig, closeReason('bad-frame', 'frame too large'));
+      }
+      onFrame(parseClientFrame(bytes.toString('utf8'), 1 + limits.extraConsoles));
     } catch (e) {
       if (e instanceof VersionMismatch) {
         return refuse('error', 'version-mismatch', 'this page speaks another version of the lab protocol: reload it', CLOSE.policy);

@@ -154,4 +154,12 @@ test('a build from a session whose VM has ended is refused (no VM), and one befo
   const why = await closed;
   assert.equal(why.code, 1008);
   assert.match(why.reason, /^bad-frame/);
+
+  // A frame past MAX_FRAME_BYTES that does not start as the page's build frames do is not parsed.
+  const big = new LabClient(server.url, { lesson: 'hello' });
+  await big.status('ready', 60_000);
+  big.send({ id: 9, type: 'build', files: [{ name: 'hello.c', text: 'x'.repeat(100 * 1024) }] });
+  await big.until(() => big.closed, 20_000, 'the close');
+  assert.equal(big.closed?.code, 1009);
+  assert.match(big.closed?.reason ?? '', /frame too large/);
 });
