@@ -135,6 +135,32 @@ test('a module that oopses on load: the learner sees it, and a reset gives a wor
   }
 });
 
+test('a module that hangs the guest on load: other learners build and type on, and a reset gives a working VM', { timeout: 240_000 }, async () => {
+  const stuck = await learner('hello');
+  const other = await learner('hello');
+  try {
+    // On the guest's one CPU, without preemption, a module that never
+    // returns from its init takes the whole machine.
+    const text = lessonFile('hello', 'hello.c').replace(/(static int __init \w+\(void\)\s*\{)/, '$1\n\tfor (;;)\n\t\tcpu_relax();');
+    assert.match(text, /cpu_relax/);
+    assert.equal((await stuck.build([{ name: 'hello.c', text }])).at(-1)?.state, 'done');
+    stuck.input('insmod hello.ko\n');
+    await new Promise((r) => setTimeout(r, 3000));
+    stuck.input('echo still-answering\n');
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.doesNotMatch(stuck.text(), /\nstill-answering/, 'the hung guest does not answer');
+    // The server and the other learner's VM do.
+    const edited = lessonFile('hello', 'hello.c').replace('hello, kernel', 'hello again, kernel');
+    assert.equal((await other.build([{ name: 'hello.c', text: edited }])).at(-1)?.state, 'done');
+    assert.equal(await other.run('echo unaffected'), 'unaffected');
+    stuck.send({ type: 'reset' });
+    await stuck.until(() => stuck.statuses.filter((s) => s.state === 'ready').length >= 2, 60_000, 'ready after the reset');
+    assert.equal(await stuck.run('echo fresh'), 'fresh');
+  } finally {
+    await Promise.all([stuck.close(), other.close()]);
+  }
+});
+
 test('a build from a session whose VM has ended is refused (no VM), and one before hello closes the connection', { timeout: 120_000 }, async () => {
   const c = await learner('hello');
   try {
