@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputHash } from '../builder/cache-entry.ts';
 import { lessonMakeSteps, PROGRAM, PROGRAM_SOURCE, STRIP, type Toolchain } from '../builder/image.ts';
 import { KERNEL_EXAMPLES_DIR } from '../paths.ts';
 import type { BuildDiagnostic, SourceFile } from '../protocol.ts';
@@ -134,7 +135,10 @@ export class LessonBuilder {
   /** The build of these sources when it is done or under way already (it needs no slot of its own), else undefined. */
   known(lesson: string, files: readonly SourceFile[]): Promise<LessonBuildResult> | undefined {
     if (this.refusal(lesson, files)) return undefined;
-    const key = this.key(lesson, this.sources(lesson, files));
+    return this.cached(this.key(lesson, this.sources(lesson, files)));
+  }
+
+  private cached(key: string): Promise<LessonBuildResult> | undefined {
     const known = this.results.get(key);
     if (!known) return undefined;
     // Newest used last out.
@@ -147,10 +151,10 @@ export class LessonBuilder {
   build(lesson: string, files: readonly SourceFile[]): Promise<LessonBuildResult> {
     const why = this.refusal(lesson, files);
     if (why) return Promise.reject(new Error(why));
-    const cached = this.known(lesson, files);
-    if (cached) return cached;
     const sources = this.sources(lesson, files);
     const key = this.key(lesson, sources);
+    const cached = this.cached(key);
+    if (cached) return cached;
     const running = this.run(lesson, sources, key);
     this.results.set(key, running);
     while (this.results.size > this.cacheSize) this.results.delete(this.results.keys().next().value as string);
@@ -172,19 +176,15 @@ export class LessonBuilder {
   }
 
   private key(lesson: string, sources: Map<string, string>, only?: (name: string) => boolean): string {
-    const h = createHash('sha256');
-    const add = (label: string, value: string): void => {
-      h.update(`${label}\0${Buffer.byteLength(value)}\0`);
-      h.update(value);
-    };
-    add('revision', String(REVISION));
-    add('kernel', this.target.kernelKey);
-    add('toolchain', this.target.toolchain.key);
-    add('lesson', lesson);
-    add('Makefile', readFileSync(join(this.lessonsDir, lesson, 'Makefile'), 'utf8'));
-    add('lab.mk', readFileSync(join(this.lessonsDir, 'lab.mk'), 'utf8'));
-    for (const [name, text] of [...sources].sort(([a], [b]) => (a < b ? -1 : 1))) if (!only || only(name)) add(name, text);
-    return h.digest('hex').slice(0, 32);
+    const h = new InputHash()
+      .add('revision', String(REVISION))
+      .add('kernel', this.target.kernelKey)
+      .add('toolchain', this.target.toolchain.key)
+      .add('lesson', lesson)
+      .addFile('Makefile', join(this.lessonsDir, lesson, 'Makefile'))
+      .addFile('lab.mk', join(this.lessonsDir, 'lab.mk'));
+    for (const [name, text] of [...sources].sort(([a], [b]) => (a < b ? -1 : 1))) if (!only || only(name)) h.add(name, text);
+    return h.digest();
   }
 
   /** The build's shell script; `prebuilt`: the program is there already, built and stripped, and the build's user may not write it. */
