@@ -16,6 +16,7 @@ import {
   snapshotLine,
   TAB_UARTS,
 } from './layout.ts';
+import {deliver, parseReply, PutError, type PutPayload, type PutReply} from '../vm/put-format.ts';
 
 /** The I/O port table of v86's CPU (src/io.js), for the panic port. */
 interface IOPorts {
@@ -33,7 +34,13 @@ interface MainLoop {
   stopping?: boolean;
   idle?: boolean;
   do_tick?: () => void;
-  cpu: {io: IOPorts; in_hlt?: Uint8Array; zero_memory?: (start: number, length: number) => void};
+  cpu: {
+    io: IOPorts;
+    in_hlt?: Uint8Array;
+    zero_memory?: (start: number, length: number) => void;
+    /** The UARTs (src/uart.js): bytes sent to one wait in its unbounded `input` until the guest reads them. */
+    devices?: Partial<Record<`uart${number}`, {input: {length: number}}>>;
+  };
 }
 
 /** The part of v86's V86 class this file uses; tests pass a fake. */
@@ -98,6 +105,16 @@ class SerialReader {
 const INPUT_SLICE_MS = 4;
 
 /**
+ * A put goes to the guest in pieces this large, the next when the UART
+ * has handed the last to the guest. v86's UART takes any amount at once,
+ * and the guest's 8250 driver drains it in one interrupt, up to 128 KiB
+ * (512 passes of 256 bytes), into tty buffers limited to 64 KiB. Sent
+ * whole, a 400 KiB file (test/lab/tab-vm.test.ts) lost lines: the guest
+ * waited for the rest until the put timed out.
+ */
+const PUT_PIECE_BYTES = 2048;
+
+/**
  * What of a new emulator's memory v86 has written by 'emulator-loaded',
  * with no kernel given: the BIOS and its tables in the first MiB. The rest
  * is as WebAssembly made it, zero (test/lab/tab-vm.test.ts checks it).
@@ -115,6 +132,9 @@ export class TabMachine {
   private readonly encoder = new TextEncoder();
   private readonly readers: SerialReader[] = [];
   private controlText = '';
+  /** Control lines waiting while a put is on the wire: its lines must reach the guest together. */
+  private held?: string[];
+  private puts: Promise<unknown> = Promise.resolve();
   private panicked = false;
   private ended = false;
   private destroyed = false;
@@ -262,7 +282,74 @@ export class TabMachine {
   }
 
   private sendControl(line: string): void {
-    this.emulator.serial_send_bytes(TAB_UARTS.control, this.encoder.encode(line));
+    if (this.held) this.held.push(line);
+    else this.emulator.serial_send_bytes(TAB_UARTS.control, this.encoder.encode(line));
+  }
+
+  /**
+   * Put files into the guest's lesson folders (lab/image/init's put), each
+   * only if the guest's copy differs, as the lab server does through QEMU
+   * (lab/vm/control.ts). Resolves with the paths sent; rejects with
+   * PutError on a refusal, a panic, the machine's end or the timeout.
+   */
+  put(files: readonly PutPayload[], timeoutMs: number): Promise<string[]> {
+    const run = (): Promise<string[]> => this.exchange(timeoutMs, (ask) => deliver(files, ask));
+    const p = this.puts.then(run);
+    this.puts = p.catch(() => undefined);
+    return p;
+  }
+
+  private async exchange<T>(timeoutMs: number, talk: (ask: (lines: string[], matches: (r: PutReply) => boolean) => Promise<PutReply>) => Promise<T>): Promise<T> {
+    const offs: (() => void)[] = [];
+    const failed = new Promise<never>((_, reject) => {
+      const timer = setTimeout(() => reject(new PutError(`put: the VM did not answer within ${timeoutMs} ms`)), timeoutMs);
+      offs.push(() => clearTimeout(timer));
+      offs.push(
+        this.on((e) => {
+          if (e.type === 'panic') reject(new PutError('put: the guest kernel panicked'));
+          if (e.type === 'exit') reject(new PutError('put: the VM has ended'));
+        }),
+      );
+    });
+    failed.catch(() => undefined);
+    const ask = (lines: string[], matches: (r: PutReply) => boolean): Promise<PutReply> => {
+      const reply = new Promise<PutReply>((resolve) => {
+        const off = this.on((e) => {
+          if (e.type !== 'control') return;
+          const r = parseReply(e.line);
+          if (r && matches(r)) {
+            off();
+            resolve(r);
+          }
+        });
+        offs.push(off);
+      });
+      return Promise.race([this.sendPaced(lines.join(''), () => over).then(() => reply), failed]);
+    };
+    if (this.destroyed || this.ended || this.panicked) throw new PutError('put: the VM has ended');
+    let over = false;
+    offs.push(() => (over = true));
+    this.held = [];
+    try {
+      return await Promise.race([talk(ask), failed]);
+    } finally {
+      for (const off of offs) off();
+      const held = this.held;
+      this.held = undefined;
+      for (const line of held) this.sendControl(line);
+    }
+  }
+
+  /** Send text on the control channel a piece at a time, each once the UART has passed the last to the guest. */
+  private async sendPaced(text: string, over: () => boolean): Promise<void> {
+    const bytes = this.encoder.encode(text);
+    const uart = this.emulator.v86.cpu.devices?.[`uart${TAB_UARTS.control}`];
+    const stopped = (): boolean => over() || this.destroyed || this.panicked || this.ended;
+    for (let at = 0; at < bytes.length && !stopped(); at += PUT_PIECE_BYTES) {
+      while (uart && uart.input.length > 0 && !stopped()) await new Promise((r) => setTimeout(r, 1));
+      if (stopped()) return;
+      this.emulator.serial_send_bytes(TAB_UARTS.control, bytes.subarray(at, at + PUT_PIECE_BYTES));
+    }
   }
 
   /** Type `data` on a console; the guest answers (echoes) before this returns, when it can. */

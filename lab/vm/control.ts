@@ -4,6 +4,7 @@
 // answers each put with one line. A put's lines must reach the guest
 // together, so anything else sent meanwhile waits for its answer.
 import type { Socket } from 'node:net';
+import { deliver, parseReply, PutError, putLines, type PutPayload, type PutReply } from './put-format.ts';
 
 /** A file for the guest: where it goes, its bytes, its mode. */
 export interface PutFile {
@@ -12,39 +13,17 @@ export interface PutFile {
   mode: number;
 }
 
-export class PutError extends Error {}
+export { parseReply, PutError };
 
-type Reply = NonNullable<ReturnType<typeof parseReply>>;
+/** The payload of a put: the file as base64, with its size and hash. */
+export function putPayload(f: PutFile, sha256: string): PutPayload {
+  return { path: f.path, size: f.data.length, sha256, mode: f.mode, base64: f.data.toString('base64') };
+}
 
-/** Base64 line length: under the tty's 4 KiB canonical line, as the guest's `head -n` reads it line by line. */
-const BASE64_LINE = 76;
-
-/** The lines that put `f` into the guest (lab/image/init's put). */
+/** The lines that put `f` into the guest (lab/image/init's put), as one text. */
 export function putCommand(f: PutFile, sha256: string): string {
-  if (!/^\/lab\/[a-z][a-z0-9_-]*\/[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(f.path)) throw new PutError(`put: bad guest path ${JSON.stringify(f.path)}`);
-  const b64 = f.data.toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += BASE64_LINE) lines.push(b64.slice(i, i + BASE64_LINE));
-  const head = `put ${f.path} ${f.data.length} ${sha256} ${(f.mode & 0o7777).toString(8)} ${lines.length}`;
-  return [head, ...lines, ''].join('\n');
+  return putLines(putPayload(f, sha256)).join('');
 }
-
-/** The guest's answers: `put-ok PATH` or `put-WHY PATH` to a put, `sum HASH PATH` or `sum none PATH` to a sum. */
-export function parseReply(line: string): { kind: 'put'; path: string; why?: string } | { kind: 'sum'; path: string; sha256?: string } | undefined {
-  const t = line.trim();
-  const put = /^put-([a-z]+) (\S+)$/.exec(t);
-  if (put) return put[1] === 'ok' ? { kind: 'put', path: put[2] as string } : { kind: 'put', path: put[2] as string, why: put[1] as string };
-  const sum = /^sum ([0-9a-f]{64}|none) (\S+)$/.exec(t);
-  if (sum) return sum[1] === 'none' ? { kind: 'sum', path: sum[2] as string } : { kind: 'sum', path: sum[2] as string, sha256: sum[1] as string };
-  return undefined;
-}
-
-const WHY: Record<string, string> = {
-  path: 'the guest refused the path',
-  damaged: 'the file arrived damaged (size or SHA-256 differ)',
-  keep: 'the guest could not keep the lesson’s own copy',
-  write: 'the guest could not write the file',
-};
 
 export class ControlLine {
   private sock?: Socket;
@@ -95,17 +74,8 @@ export class ControlLine {
    * refuses or that does not arrive.
    */
   put(files: { file: PutFile; sha256: string }[], timeoutMs: number): Promise<string[]> {
-    const run = (): Promise<string[]> => this.exchange(timeoutMs, async (ask) => {
-      const sent: string[] = [];
-      for (const { file, sha256 } of files) {
-        const has = await ask(`sum ${file.path}\n`, (r) => r.kind === 'sum' && r.path === file.path);
-        if (has.kind === 'sum' && has.sha256 === sha256) continue;
-        const r = await ask(putCommand(file, sha256), (a) => a.kind === 'put' && a.path === file.path);
-        if (r.kind === 'put' && r.why) throw new PutError(`put: ${file.path}: ${WHY[r.why] ?? r.why}`);
-        sent.push(file.path);
-      }
-      return sent;
-    });
+    const run = (): Promise<string[]> =>
+      this.exchange(timeoutMs, (ask) => deliver(files.map(({ file, sha256 }) => putPayload(file, sha256)), (lines, matches) => ask(lines.join(''), matches)));
     const p = this.puts.then(run);
     this.puts = p.catch(() => undefined);
     return p;
@@ -131,7 +101,7 @@ export class ControlLine {
    * sends text and waits for the first reply `matches` accepts. Other lines
    * for the guest wait until it is over.
    */
-  private async exchange<T>(timeoutMs: number, talk: (ask: (text: string, matches: (r: Reply) => boolean) => Promise<Reply>) => Promise<T>): Promise<T> {
+  private async exchange<T>(timeoutMs: number, talk: (ask: (text: string, matches: (r: PutReply) => boolean) => Promise<PutReply>) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PutError(`put: the VM did not answer within ${timeoutMs} ms`)), timeoutMs);
@@ -141,8 +111,8 @@ export class ControlLine {
       await Promise.race([this.connected, timeout]);
       if (this.closed) throw ended();
       this.held = [];
-      const ask = (text: string, matches: (r: Reply) => boolean): Promise<Reply> => {
-        const reply = new Promise<Reply>((resolve, reject) => {
+      const ask = (text: string, matches: (r: PutReply) => boolean): Promise<PutReply> => {
+        const reply = new Promise<PutReply>((resolve, reject) => {
           this.replyListener = (line) => {
             if (this.closed) return reject(ended());
             const r = parseReply(line);

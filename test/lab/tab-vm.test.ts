@@ -2,6 +2,7 @@
 // downloads: what a lesson needs of it beyond its steps (the literate tests
 // run those), with the real emulator, kernel and image.
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { readTabState } from '../../lab/builder/tab-lab.ts';
 import { after, before, describe, test } from 'node:test';
 import { loadedNodeEmulator, nodeTabMachine } from '../../lab/tab/node-emulator.ts';
@@ -93,6 +94,30 @@ describe('the tab lab (v86, i386)', () => {
     guest().machine.input(0, line.repeat(lines) + '\x04');
     const r = await guest().exec('wc -lc </tmp/paste; rm /tmp/paste', { timeoutMs: 60_000 });
     assert.deepEqual(r.output.trim().split(/\s+/).map(Number), [lines, lines * line.length]);
+  });
+
+  test('a put delivers a file through the control channel, checked by the guest; an unchanged one is not sent again', async () => {
+    // 400 KiB of noise: larger than any lesson's module, and nothing in it repeats.
+    const data = randomBytes(400 * 1024);
+    const file = { path: '/lab/hello/put-test.bin', size: data.length, sha256: createHash('sha256').update(data).digest('hex'), mode: 0o640, base64: data.toString('base64') };
+    const t = performance.now();
+    assert.deepEqual(await guest().machine.put([file], 60_000), [file.path]);
+    const ms = performance.now() - t;
+    const r = await guest().exec(`sha256sum <${file.path}; stat -c %a ${file.path}`);
+    assert.equal(r.output, `${file.sha256}  -\n640\n`, `took ${ms.toFixed(0)} ms`);
+    assert.deepEqual(await guest().machine.put([file], 60_000), [], 'the guest has it: nothing sent');
+    // The control channel still takes window sizes after a put.
+    guest().machine.resize(0, 91, 27);
+    const end = Date.now() + 10_000;
+    let size = '';
+    while (size !== '27 91\n' && Date.now() < end) size = (await guest().exec('stty size')).output;
+    assert.equal(size, '27 91\n');
+    await guest().exec(`rm ${file.path}`);
+  });
+
+  test('a put to a path outside the lesson folders is refused before anything is sent', async () => {
+    const file = { path: '/etc/passwd', size: 1, sha256: '0'.repeat(64), mode: 0o644, base64: 'eA==' };
+    await assert.rejects(guest().machine.put([file], 10_000), /bad guest path/);
   });
 
   test('text that looks like a panic is not one: only the kernel reaches the panic port', async () => {
