@@ -9,10 +9,15 @@
  */
 
 /** Bumped when a frame changes meaning; a page and a server of different versions refuse each other. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Where the server listens for labs, on the page's own origin. */
 export const LAB_SOCKET_PATH = '/lab/ws';
+
+/** The lab's WebSocket URL on a page's own origin (ws: or wss: like the page). */
+export function labSocketUrl(loc: { protocol: string; host: string }): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${LAB_SOCKET_PATH}`;
+}
 /** Session counts and lessons, as JSON, for the same origin only. */
 export const LAB_STATUS_PATH = '/lab/status';
 
@@ -175,6 +180,13 @@ export interface Hello {
   console: ConsoleIndex;
   cols: number;
   rows: number;
+  /**
+   * 'tab': the learner's VM runs in their browser tab (v86, i386), not
+   * here. The connection only builds: no VM is started, the builds are of
+   * the i386 lab, and a `done` frame carries the built files for the page
+   * to put into its own VM.
+   */
+  target?: 'tab';
 }
 export interface Input {
   type: 'input';
@@ -249,6 +261,15 @@ export interface DeliveredFile {
   /** false: the VM had this very file already, and it was not sent. */
   changed: boolean;
 }
+/** A built file for the page's own VM: the payload of a put (lab/vm/put-format.ts). */
+export interface BuiltFile {
+  /** Its path in the guest (`/lab/ioctl/ioctl_example.ko`). */
+  path: string;
+  size: number;
+  sha256: string;
+  mode: number;
+  base64: string;
+}
 export type BuildState =
   /** Waiting for a free build slot; `position` 1 is next. */
   | 'queued'
@@ -282,6 +303,8 @@ export interface BuildFrame {
   /** The build's output, cut to a size. */
   log?: string;
   delivered?: DeliveredFile[];
+  /** A build for a VM in the tab (Hello.target): the built files, for the page to put into that VM. */
+  files?: BuiltFile[];
   /** The same sources were built before: nothing was compiled. */
   cached?: boolean;
 }
@@ -409,7 +432,8 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
   const f = object(raw);
   switch (f.type) {
     case 'hello':
-      onlyKeys(f, ['type', 'v', 'lesson', 'token', 'resume', 'console', 'cols', 'rows']);
+      onlyKeys(f, ['type', 'v', 'lesson', 'token', 'resume', 'console', 'cols', 'rows', 'target']);
+      if (f.target !== undefined && f.target !== 'tab') throw new ProtocolError("'target' must be 'tab' when given");
       if (f.v !== PROTOCOL_VERSION) throw new VersionMismatch(`protocol version must be ${PROTOCOL_VERSION}`);
       return {
         type: 'hello',
@@ -420,6 +444,7 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
         console: int(f, 'console', 0, Math.min(consoles, CONSOLE_COUNT) - 1, 0) as ConsoleIndex,
         cols: int(f, 'cols', MIN_COLS, MAX_COLS),
         rows: int(f, 'rows', MIN_ROWS, MAX_ROWS),
+        ...(f.target === 'tab' ? { target: 'tab' as const } : {}),
       };
     case 'input':
       onlyKeys(f, ['type', 'data']);
@@ -515,6 +540,18 @@ function buildFrame(f: Json): BuildFrame | undefined {
     frame.delivered = list(f.delivered)
       .filter((d) => typeof d.path === 'string' && Number.isSafeInteger(d.size) && typeof d.sha256 === 'string')
       .map((d) => ({ path: d.path as string, size: d.size as number, sha256: d.sha256 as string, changed: d.changed === true }));
+  }
+  if (Array.isArray(f.files)) {
+    frame.files = list(f.files)
+      .filter(
+        (d) =>
+          typeof d.path === 'string' &&
+          Number.isSafeInteger(d.size) &&
+          typeof d.sha256 === 'string' &&
+          Number.isSafeInteger(d.mode) &&
+          typeof d.base64 === 'string',
+      )
+      .map((d) => ({ path: d.path as string, size: d.size as number, sha256: d.sha256 as string, mode: d.mode as number, base64: d.base64 as string }));
   }
   return frame;
 }

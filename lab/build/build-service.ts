@@ -5,7 +5,7 @@
 // throws at the caller: every outcome, a compiler error or a dead VM, is a
 // frame.
 import type { BuildFrame, DeliveredFile, SourceFile } from '../protocol.ts';
-import type { PutFile } from '../vm/control.ts';
+import { putPayload, type PutFile } from '../vm/control.ts';
 import { BusyError, type BuildQueue } from './build-queue.ts';
 import type { LessonBuilder, LessonBuildResult } from './lesson-build.ts';
 
@@ -23,8 +23,11 @@ export interface BuildJob {
   owner: string;
   lesson: string;
   files: SourceFile[];
-  /** The session's VM now, if it has one running. */
-  destination: () => BuildDestination | undefined;
+  /**
+   * The session's VM now, if it has one running; 'page' for a VM in the
+   * learner's tab, which the page fills itself from the `done` frame's files.
+   */
+  destination: () => BuildDestination | 'page' | undefined;
 }
 
 export interface BuildServiceOptions {
@@ -80,6 +83,7 @@ export class BuildService {
       file: { path: guestLessonPath(req.lesson, a.name), data: a.data, mode: a.executable ? 0o755 : 0o644 },
       sha256: a.sha256,
     }));
+    if (destination === 'page') return report({ state: 'done', files: puts.map((p) => putPayload(p.file, p.sha256)), ...common });
     let sent: string[];
     try {
       sent = await destination.put(puts, this.opts.putTimeoutMs ?? 30_000);

@@ -47,6 +47,8 @@ export interface TabSnapshotInfo {
 export interface TabLab {
   kernel: LabKernel;
   image: LabImage;
+  /** What built the image's programs: a learner's build for the tab uses it too. */
+  toolchain: Toolchain;
   /** The folder the site serves as TAB_ASSET_DIR: the files manifest.json names. */
   assetDir: string;
   manifest: TabManifest;
@@ -75,7 +77,8 @@ export async function buildTabLab({ quiet = false } = {}): Promise<TabLab> {
   ensureHostPackages(TAB_LAB_PACKAGES);
   const kernel = await buildKernel('i386');
   const userland = await i386Userland();
-  const image = await buildImage(kernel, i386Toolchain(kernel, userland));
+  const toolchain = i386Toolchain(kernel, userland);
+  const image = await buildImage(kernel, toolchain);
   const { dir, info, built } = await buildTabAssets(kernel, image);
   if (!quiet || built || kernel.built || image.built) {
     const total = Object.values(info.manifest)
@@ -87,7 +90,7 @@ export async function buildTabLab({ quiet = false } = {}): Promise<TabLab> {
         `${built || kernel.built || image.built ? 'built' : 'up to date, nothing rebuilt'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   }
-  return { kernel, image, assetDir: dir, manifest: info.manifest, built: built || kernel.built || image.built };
+  return { kernel, image, toolchain, assetDir: dir, manifest: info.manifest, built: built || kernel.built || image.built };
 }
 
 const unpackedStates = new Map<string, Buffer>();

@@ -2,7 +2,7 @@
 // rates, and the link between the socket and a session's console. Anything
 // wrong closes this connection with a reason code (lab/protocol.ts);
 // nothing a client sends can throw past this file.
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import {
   BadSourceFiles,
@@ -45,6 +45,8 @@ export interface ConnectionContext {
   log: (message: string) => void;
   /** Learners' builds, or why this server does not build. */
   builds: BuildService | string;
+  /** Builds for a VM in the learner's tab (i386), or why this server does not make them. */
+  tabBuilds: BuildService | string;
 }
 
 const PING_EVERY_MS = 20_000;
@@ -70,7 +72,11 @@ function fitReason(reason: string): string {
 
 export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
   const { limits } = ctx;
+  // Builds for the tab queue one at a time per connection.
+  const tabOwner = `tab-${randomBytes(9).toString('base64url')}`;
   let session: Session | undefined;
+  /** After a hello with target 'tab': this connection only builds, for a VM in the page. */
+  let tabLesson: string | undefined;
   let consoleIndex: ConsoleIndex = 0;
   let closed = false;
   let alive = true;
@@ -173,6 +179,10 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     if (!checkToken(h)) return;
     ctx.admission.authenticated();
     if (!ctx.lessons.has(h.lesson)) return refuse('error', 'unknown-lesson', `no lesson '${h.lesson}'`, CLOSE.policy);
+    if (h.target === 'tab') {
+      tabLesson = h.lesson;
+      return;
+    }
     consoleIndex = h.console;
     let resumed: Session | undefined;
     if (h.resume !== undefined) {
@@ -208,14 +218,17 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     });
   };
 
-  const onBuild = (s: Session, f: BuildRequest): void => {
+  /** A build for the session's VM, or with `s` undefined for the VM in the page (a connection for the tab). */
+  const onBuild = (s: Session | undefined, f: BuildRequest): void => {
     const report = (r: BuildReport): void => send({ type: 'build', id: f.id, ...r });
-    const builds = ctx.builds;
+    const builds = s ? ctx.builds : ctx.tabBuilds;
     if (typeof builds === 'string') return report({ state: 'refused', reason: 'unavailable', message: builds });
     // Another lesson's files go to that lesson's folder of the same VM, which the image has.
-    const lesson = f.lesson ?? s.lesson;
+    const lesson = f.lesson ?? s?.lesson ?? tabLesson ?? '';
     if (!ctx.lessons.has(lesson)) return report({ state: 'refused', reason: 'bad-files', message: `no lesson '${lesson}'` });
-    const request = { owner: s.id, lesson, files: f.files, destination: () => s.buildDestination() };
+    const request = s
+      ? { owner: s.id, lesson, files: f.files, destination: () => s.buildDestination() }
+      : { owner: tabOwner, lesson, files: f.files, destination: () => 'page' as const };
     void builds.request(request, report).catch((e: unknown) => {
       ctx.log(`lab server: a build failed: ${String(e)}`);
       report({ state: 'refused', reason: 'build-error', message: 'the server could not build this; try again' });
@@ -224,9 +237,14 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
 
   const onFrame = (f: ClientFrame): void => {
     if (f.type === 'hello') {
-      if (session) throw new ProtocolError('hello sent twice');
+      if (session || tabLesson) throw new ProtocolError('hello sent twice');
       meter(0);
       return onHello(f);
+    }
+    if (tabLesson) {
+      if (f.type !== 'build') throw new ProtocolError('a connection for a VM in the tab only builds');
+      meter(f.files.reduce((n, file) => n + file.text.length, 0));
+      return onBuild(undefined, f);
     }
     if (!session) throw new ProtocolError('the first frame must be hello');
     switch (f.type) {
@@ -271,7 +289,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
       if (e instanceof VersionMismatch) {
         return refuse('error', 'version-mismatch', 'this page speaks another version of the lab protocol: reload it', CLOSE.policy);
       }
-      if (e instanceof BadSourceFiles && session) {
+      if (e instanceof BadSourceFiles && (session || tabLesson)) {
         return send({ type: 'build', id: e.id, state: 'refused', reason: 'bad-files', message: e.message });
       }
       if (e instanceof ProtocolError) return close(CLOSE.policy, closeReason('bad-frame', e.message));

@@ -57,12 +57,12 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
   const lab = await buildLab();
   // The site serves the tab lab's files too: a reader can run a lesson in
   // the tab instead of on this server.
-  await buildTabLab();
+  const tabLab = await buildTabLab();
   if (!values['no-site-build'] && !ensureSite()) {
     console.error('lab server: the site build failed; serving what is in build/, if anything');
   }
   const accel = values.kvm ? 'kvm' : accelFromEnv(env);
-  const server = await startLabServer({ lab, host, port, token, allowOrigins, limits, accel, siteRoot: SITE_ROOT });
+  const server = await startLabServer({ lab, tabLab, host, port, token, allowOrigins, limits, accel, siteRoot: SITE_ROOT });
   // Before the address is printed: whoever reads it may send SIGTERM at once.
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

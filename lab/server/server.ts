@@ -8,8 +8,10 @@ import { BuildQueue } from '../build/build-queue.ts';
 import { BuildService } from '../build/build-service.ts';
 import { LessonBuilder } from '../build/lesson-build.ts';
 import { sandboxProblem } from '../build/sandbox.ts';
-import { hostToolchain } from '../builder/image.ts';
+import { hostToolchain, type Toolchain } from '../builder/image.ts';
+import type { LabKernel } from '../builder/kernel.ts';
 import type { Lab } from '../builder/lab.ts';
+import type { TabLab } from '../builder/tab-lab.ts';
 import { handleConnection } from './connection.ts';
 import { siteHandler } from './http.ts';
 import type { Limits } from './limits.ts';
@@ -27,6 +29,8 @@ import { quote, RateLimitedLog } from './log.ts';
 
 export interface LabServerOptions {
   lab: Lab;
+  /** The i386 lab the site's pages run in the tab: with it, the server builds learners' code for those VMs too. */
+  tabLab?: Pick<TabLab, 'kernel' | 'toolchain'>;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -97,15 +101,12 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   // compiler, in a sandbox, under the same user scheme as QEMU.
   const noBuilds = limits.buildSlots === 0 ? 'this lab server does not build code (its build-slots is 0)' : sandboxProblem();
   if (noBuilds && limits.buildSlots > 0) log(`lab server: ${noBuilds}; the Build button will say so`);
-  const builds = noBuilds
-    ? noBuilds
-    : new BuildService(
-        new LessonBuilder(
-          { toolchain: hostToolchain(), kdir: opts.lab.kernel.tree, kernelKey: opts.lab.kernel.key },
-          { runAs: drop ? UNPRIVILEGED : undefined },
-        ),
-        new BuildQueue(limits.buildSlots),
-      );
+  // One queue for both: a build for the tab takes a slot like any other.
+  const queue = new BuildQueue(Math.max(1, limits.buildSlots));
+  const service = (toolchain: Toolchain, kernel: LabKernel): BuildService =>
+    new BuildService(new LessonBuilder({ toolchain, kdir: kernel.tree, kernelKey: kernel.key }, { runAs: drop ? UNPRIVILEGED : undefined }), queue);
+  const builds = noBuilds ?? service(hostToolchain(), opts.lab.kernel);
+  const tabBuilds = noBuilds ?? (opts.tabLab ? service(opts.tabLab.toolchain, opts.tabLab.kernel) : 'this lab server was started without the tab lab, so it cannot build for a VM in the browser');
   const lessons = new Set(opts.lab.image.info.lessons);
 
   let policy = originPolicy(opts.host, opts.port, opts.allowOrigins);
@@ -128,7 +129,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       maxSessions: limits.maxSessions,
       pool: pool.stats,
       connections: gate.stats,
-      builds: typeof builds === 'string' ? undefined : builds.stats,
+      builds: typeof builds === 'string' ? undefined : queue.stats,
       lessons: [...lessons],
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
@@ -157,7 +158,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     socket.once('close', () => handedOver || admission.closed());
     wss.handleUpgrade(req, socket, head, (ws) => {
       handedOver = true;
-      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds });
+      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds, tabBuilds });
     });
   });
   http.on('clientError', (_err, socket) => socket.destroy());

@@ -2,6 +2,7 @@
 // sandbox and a real lab VM. The page's path exactly: sources in a `build`
 // frame, build frames back, the module in the VM, loaded from the terminal.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,12 +11,16 @@ import { WebSocket } from 'ws';
 import { LAB_SOCKET_PATH, MAX_SOURCE_BYTES } from '../../lab/protocol.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { LabClient, startTestServer } from './client.ts';
+import { readTabState } from '../../lab/builder/tab-lab.ts';
+import { nodeTabMachine } from '../../lab/tab/node-emulator.ts';
+import { TabVM } from '../../lab/tab/tab-vm.ts';
+import { testTabLab } from '../helpers/lab.ts';
 
 const lessonFile = (lesson: string, name: string): string => readFileSync(join(KERNEL_EXAMPLES_DIR, lesson, name), 'utf8');
 
 let server: LabServer;
 before(async () => {
-  server = await startTestServer({ poolSize: 1, maxSessions: 4, graceMs: 0 });
+  server = await startTestServer({ poolSize: 1, maxSessions: 4, graceMs: 0 }, { tab: true });
 });
 after(async () => {
   await server?.close();
@@ -188,4 +193,64 @@ test('a build from a session whose VM has ended is refused (no VM), and one befo
   await big.until(() => big.closed, 20_000, 'the close');
   assert.equal(big.closed?.code, 1009);
   assert.match(big.closed?.reason ?? '', /frame too large/);
+});
+
+describe('Build for a VM in the tab (v86, i386)', () => {
+  /** ELF class (1: 32-bit) and machine (3: i386) of a built file. */
+  const elf = (base64: string): [number, number] => {
+    const b = Buffer.from(base64, 'base64');
+    assert.equal(b.subarray(0, 4).toString('latin1'), '\x7fELF');
+    return [b[4] as number, b.readUInt16LE(18)];
+  };
+  const edited = (): string =>
+    lessonFile('ioctl', 'ioctl_example.c').replace('pr_info("My device initialized\\n");', 'pr_info("My device initialized, built for the tab\\n");');
+
+  test('a connection for the tab builds the i386 module and program and sends them back; no VM is started for it', async () => {
+    const c = new LabClient(server.url, { lesson: 'ioctl', target: 'tab' });
+    try {
+      await c.opened;
+      const done = (await c.build([{ name: 'ioctl_example.c', text: edited() }], 120_000)).at(-1)!;
+      assert.equal(done.state, 'done', JSON.stringify({ ...done, files: undefined }));
+      assert.equal(done.delivered, undefined, 'nothing was delivered by the server');
+      const byPath = new Map(done.files?.map((f) => [f.path, f]));
+      const ko = byPath.get('/lab/ioctl/ioctl_example.ko');
+      const program = byPath.get('/lab/ioctl/user_program');
+      assert.ok(ko && program, `files: ${[...byPath.keys()].join(', ')}`);
+      assert.deepEqual(elf(ko.base64), [1, 3], 'the module is i386');
+      assert.deepEqual(elf(program.base64), [1, 3], 'the program is i386');
+      assert.equal(program.mode, 0o755);
+      assert.equal(Buffer.from(ko.base64, 'base64').length, ko.size);
+      assert.equal(createHash('sha256').update(Buffer.from(ko.base64, 'base64')).digest('hex'), ko.sha256);
+      assert.deepEqual(c.statuses, [], 'no session: no VM booted for this connection');
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('the files go into a real tab VM through its control UART, and the module loads there', { timeout: 180_000 }, async () => {
+    const c = new LabClient(server.url, { lesson: 'ioctl', target: 'tab' });
+    const vm = new TabVM(await nodeTabMachine({ kind: 'state', state: readTabState(await testTabLab()) }));
+    try {
+      await vm.enter('ioctl');
+      const done = (await c.build([{ name: 'ioctl_example.c', text: edited() }], 120_000)).at(-1)!;
+      assert.equal(done.state, 'done');
+      const sent = await vm.machine.put(done.files ?? [], 60_000);
+      assert.deepEqual(sent, ['/lab/ioctl/ioctl_example.ko'], 'the program the VM has is the same: only the module goes');
+      const r = await vm.exec('insmod ioctl_example.ko && dmesg | tail -n 1 && ./user_program get && rmmod ioctl_example');
+      assert.equal(r.status, 0, r.output);
+      assert.match(r.output, /built for the tab/);
+      assert.match(r.output, /Data from kernel: 42/);
+    } finally {
+      await vm.stop();
+      await c.close();
+    }
+  });
+
+  test('a connection for the tab takes only builds: input closes it as a bad frame', async () => {
+    const c = new LabClient(server.url, { lesson: 'ioctl', target: 'tab' });
+    await c.opened;
+    c.input('ls\n');
+    await c.until(() => c.closed, 10_000, 'the close');
+    assert.match(c.closed?.reason ?? '', /bad-frame/);
+  });
 });

@@ -7,7 +7,7 @@ import { LAB_SOCKET_PATH, PROTOCOL_VERSION, type BuildFrame, type SourceFile, ty
 import { defaultLimits, type Limits } from '../../lab/server/limits.ts';
 import { startLabServer, type LabServer } from '../../lab/server/server.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
-import { testLab } from '../helpers/lab.ts';
+import { testLab, testTabLab } from '../helpers/lab.ts';
 
 export interface ClientOptions {
   lesson?: string;
@@ -17,6 +17,8 @@ export interface ClientOptions {
   cols?: number;
   rows?: number;
   origin?: string;
+  /** 'tab': a connection that only builds, for a VM in the page (Hello.target). */
+  target?: 'tab';
   /** Acknowledge output as it arrives (a well-behaved terminal); default true. */
   autoAck?: boolean;
   /** Keep only the last this many characters of output (a terminal's scrollback). */
@@ -58,6 +60,7 @@ export class LabClient {
         console: opts.console ?? 0,
         cols: opts.cols ?? 80,
         rows: opts.rows ?? 24,
+        ...(opts.target ? { target: opts.target } : {}),
       });
     });
     this.ws.on('message', (raw) => {
@@ -181,11 +184,12 @@ export async function serverTestLab(): Promise<Lab> {
 
 export async function startTestServer(
   limits: Partial<Limits> = {},
-  opts: { token?: string; siteRoot?: string; log?: (line: string) => void } = {},
+  opts: { token?: string; siteRoot?: string; log?: (line: string) => void; tab?: boolean } = {},
 ): Promise<LabServer> {
   const lab = await serverTestLab();
   return startLabServer({
     lab,
+    tabLab: opts.tab ? await testTabLab() : undefined,
     host: '127.0.0.1',
     port: 0,
     token: opts.token,
