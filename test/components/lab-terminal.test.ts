@@ -10,6 +10,7 @@ import { LabTerminalSession, type SessionOptions } from '../../src/components/La
 import type { TerminalFactory, TerminalLike } from '../../src/components/LabTerminal/terminal.ts';
 import type { LabStatus, LabTransport, TransportEvents } from '../../src/components/LabTerminal/transport.ts';
 import { labSocketUrl, WebSocketTransport, type SocketLike } from '../../src/components/LabTerminal/websocket-transport.ts';
+import { TabBuildClient } from '../../src/components/LabTerminal/tab-builds.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -513,5 +514,62 @@ describe('the WebSocket transport', () => {
     second.open(70, 20);
     sockets[1]!.accept();
     assert.deepEqual(sockets[1]!.sent[0], { type: 'hello', v: PROTOCOL_VERSION, lesson: 'ioctl', console: 1, cols: 70, rows: 20, resume: 'Q'.repeat(24) });
+  });
+});
+
+describe("the tab's build client (its lab server builds, the tab's VM takes the files)", () => {
+  const files: SourceFile[] = [{ name: 'ioctl_example.c', text: 'int x;' }];
+  const client = (token?: string): { sockets: FakeSocket[]; c: TabBuildClient } => {
+    const sockets: FakeSocket[] = [];
+    const c = new TabBuildClient({
+      url: 'ws://lab.test/lab/ws',
+      token: () => token,
+      available: () => true,
+      socket: (url) => {
+        const s = new FakeSocket(url);
+        sockets.push(s);
+        return s;
+      },
+    });
+    return { sockets, c };
+  };
+
+  test('one connection per build: a hello for the tab with the token, the build, frames relayed until the end, then closed', () => {
+    const { sockets, c } = client('tok-123456789012345');
+    const got: BuildFrame[] = [];
+    c.request('ioctl', 7, files, (f) => got.push(f));
+    const s = sockets[0]!;
+    s.accept();
+    assert.deepEqual(s.sent, [
+      { type: 'hello', v: PROTOCOL_VERSION, lesson: 'ioctl', console: 0, cols: 80, rows: 24, target: 'tab', token: 'tok-123456789012345' },
+      { type: 'build', id: 7, lesson: 'ioctl', files },
+    ]);
+    s.frame({ type: 'build', id: 7, state: 'building' });
+    s.frame({ type: 'build', id: 8, state: 'done' }); // not this build's
+    assert.equal(s.closedWith, undefined);
+    const file = { path: '/lab/ioctl/ioctl_example.ko', size: 1, sha256: 'a'.repeat(64), mode: 0o644, base64: 'eA==' };
+    s.frame({ type: 'build', id: 7, state: 'done', files: [file] });
+    assert.deepEqual(got.map((f) => f.state), ['building', 'done']);
+    assert.deepEqual(got[1]?.files, [file]);
+    assert.ok(s.closedWith !== undefined, 'closed after the end');
+    s.drop(1000, '');
+    assert.equal(got.length, 2, 'the close after the end says nothing more');
+  });
+
+  test('a refused hello or a dropped connection ends the build refused, with why', () => {
+    const { sockets, c } = client();
+    const got: BuildFrame[] = [];
+    c.request('ioctl', 1, files, (f) => got.push(f));
+    sockets[0]!.accept();
+    sockets[0]!.frame({ type: 'status', state: 'error', reason: 'token-required', message: 'this lab server needs an access token' });
+    c.request('ioctl', 2, files, (f) => got.push(f));
+    sockets[1]!.drop(1006, '');
+    assert.deepEqual(
+      got.map((f) => [f.id, f.state, f.reason, f.message]),
+      [
+        [1, 'refused', 'unavailable', 'this lab server needs an access token'],
+        [2, 'refused', 'unavailable', 'the lab server closed the connection'],
+      ],
+    );
   });
 });

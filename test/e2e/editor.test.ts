@@ -18,7 +18,7 @@ let server: LabServer;
 let browser: Browser;
 
 before(async () => {
-  server = await startTestServer({ poolSize: 1, maxSessions: 2 }, { siteRoot: SITE });
+  server = await startTestServer({ poolSize: 1, maxSessions: 2 }, { siteRoot: SITE, tab: true });
   browser = await launchChromium();
 });
 
@@ -37,6 +37,18 @@ async function typeInTerminal(page: Page, line: string): Promise<void> {
   await page.locator('.xterm').click();
   await page.keyboard.type(line);
   await page.keyboard.press('Enter');
+}
+
+/** Type, in ioctl_example.c under its pr_fmt line, a new prefix for the module's messages. */
+async function typeNewPrefix(page: Page, prefix: string): Promise<void> {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('#undef pr_fmt');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(`#define pr_fmt(fmt) "${prefix}" fmt`);
 }
 
 test('edit the module in the page, build it on the server, load it in the VM', { timeout: 300_000 }, async () => {
@@ -65,14 +77,7 @@ test('edit the module in the page, build it on the server, load it in the VM', {
   await page.getByRole('button', { name: 'Start lab' }).click();
   await page.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
   await untilScreen(page, /lab:\/lab\/ioctl# /);
-  await page.locator('.cm-content').click();
-  await page.keyboard.press('Control+Home');
-  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
-  await page.keyboard.press('End');
-  await page.keyboard.press('Enter');
-  await page.keyboard.type('#undef pr_fmt');
-  await page.keyboard.press('Enter');
-  await page.keyboard.type('#define pr_fmt(fmt) "edited in the page: " fmt');
+  await typeNewPrefix(page, 'edited in the page: ');
   assert.match((await page.locator('.cm-content').textContent()) ?? '', /#define pr_fmt\(fmt\) "edited in the page: " fmt/);
   assert.match((await page.getByRole('tab', { name: /ioctl_example\.c/ }).textContent()) ?? '', /•/, 'the tab says the file is changed');
 
@@ -133,4 +138,31 @@ test("the procfs/sysfs page has an editor for each lesson; the sysfs one builds 
   await sysfs.locator('[data-build-state="done"]').waitFor({ timeout: 120_000 });
   await untilScreen(page, /\[build\] in \/lab\/sysfs: /);
   await page.close();
+});
+
+test('with the lab in the tab, Build goes to the lab server, which builds for i386, and the page puts the files into v86', { timeout: 300_000 }, async () => {
+  const context = await browser.newContext();
+  // The reader chose the tab over this lab server (the switch under a terminal, remembered).
+  await context.addInitScript(() => localStorage.setItem('uklab.backend', 'tab'));
+  const page = await context.newPage();
+  try {
+    const sessions = server.registry.size;
+    await page.goto(`${server.url}/ioctl`);
+    await page.locator('figure[data-lesson="ioctl"][data-lab-backend="tab"]').waitFor();
+    await page.getByRole('button', { name: 'Start lab' }).click();
+    await page.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
+    await untilScreen(page, /lab:\/lab\/ioctl# /);
+    const editor = page.locator('figure[data-editor-lesson="ioctl"]');
+    await editor.getByRole('button', { name: 'Edit and build' }).click();
+    await page.locator('.cm-editor').waitFor();
+    await typeNewPrefix(page, 'built for the tab: ');
+    await editor.getByRole('button', { name: 'Build', exact: true }).click();
+    await editor.locator('[data-build-state="done"]').waitFor({ timeout: 120_000 });
+    await untilScreen(page, /\[build\] in \/lab\/ioctl: ioctl_example\.ko, user_program \(unchanged\)/);
+    await typeInTerminal(page, 'insmod ioctl_example.ko && dmesg | tail -1 && uname -m && rmmod ioctl_example');
+    await untilScreen(page, /built for the tab: My device initialized[\s\S]*i686/);
+    assert.equal(server.registry.size, sessions, 'the server started no VM for the tab');
+  } finally {
+    await context.close();
+  }
 });

@@ -414,3 +414,18 @@ test(`the site built under a base path (${BASE}): the lab's files come from unde
     await based.close();
   }
 });
+
+test('on a static host the editor opens, and Build says it needs a lab server', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${site.url}ioctl`);
+    await startLab(page, 'ioctl');
+    const editor = page.locator('figure[data-editor-lesson="ioctl"]');
+    await editor.getByRole('button', { name: 'Edit and build' }).click();
+    await editor.locator('.cm-editor').waitFor();
+    assert.equal(await editor.getByRole('button', { name: 'Build', exact: true }).isDisabled(), true);
+    assert.match((await editor.locator('[role="status"]').textContent()) ?? '', /building needs a lab server/);
+  } finally {
+    await page.close();
+  }
+});

@@ -28,7 +28,7 @@ function buildBlocked(hasLab: boolean, state: string, canBuild: boolean): string
   if (state === 'ready') {
     return translate({
       id: 'editor.blocked.tab',
-      message: 'building needs a lab server, and this lab runs in your browser: run the lab on a lab server (npm start) to build',
+      message: 'building needs a lab server, and this copy of the site has none: serve the site with npm start to build',
     });
   }
   return translate({id: 'editor.blocked.notReady', message: 'start the lab below first: the build goes into its VM'});

@@ -110,9 +110,15 @@ type Connect = (lesson: string, events: TransportEvents) => LabTransport;
 
 const transportCode: Record<Backend, (baseUrl: string) => Promise<Connect>> = {
   tab: (baseUrl) =>
-    import('./tab-transport.ts').then(({TabTransport, prefetchTabLab}): Connect => {
+    import('./tab-transport.ts').then(({TabTransport, TabBuildClient, labSocketUrl, prefetchTabLab}): Connect => {
       prefetchTabLab(baseUrl);
-      return (lesson, events) => new TabTransport({lesson, events, baseUrl});
+      // Code is built on the page's lab server, when it has one (the reader chose the tab over it).
+      const builds = new TabBuildClient({
+        url: labSocketUrl(window.location),
+        token: storedToken,
+        available: () => getBackendState().serverAvailable === true,
+      });
+      return (lesson, events) => new TabTransport({lesson, events, baseUrl, builds});
     }),
   server: () =>
     import('./websocket-transport.ts').then(

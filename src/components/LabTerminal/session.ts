@@ -116,7 +116,7 @@ export class LabTerminalSession {
       needsToken,
       canReset: this.opts.console === 0 && ['ready', 'exited', 'panic'].includes(state),
       canReconnect: this.terminal !== undefined && ['disconnected', 'full', 'error'].includes(state) && !needsToken,
-      canBuild: state === 'ready' && this.transport?.build !== undefined,
+      canBuild: state === 'ready' && this.transport?.build !== undefined && (this.transport.canBuild?.() ?? true),
     };
   }
 

@@ -12,16 +12,19 @@
  * No React and no DOM here, and v86, fetch and the wasm compiler are passed
  * in, so the tests run it in Node with a fake emulator.
  */
-import type {ConsoleIndex} from '../../../lab/protocol.ts';
+import type {BuildFrame, ConsoleIndex, SourceFile} from '../../../lab/protocol.ts';
 import {TAB_KERNEL_COMMAND_LINE, TAB_MACHINE, type TabAsset} from '../../../lab/tab/layout.ts';
 import {TabMachine, type Emulator, type MachineEvent, type TabMachineOptions} from '../../../lab/tab/tab-machine.ts';
 import {ConsoleTail, lastPanicReason, PROMPT_AT_END} from '../../../lab/vm/console.ts';
 import {download, type FetchLike, type ResponseLike} from './download.ts';
 import {browserFetch, firstLine, kitFor, tabAssetUrl, type EmulatorOptions, type Kit, type KitOptions, type Saved} from './tab-kit.ts';
 import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
+import type {TabBuilds} from './tab-builds.ts';
 
 export type {EmulatorFactory, EmulatorFile, EmulatorOptions} from './tab-kit.ts';
 export {loadV86, prefetchTabLab, tabAssetUrl} from './tab-kit.ts';
+export {TabBuildClient} from './tab-builds.ts';
+export {labSocketUrl} from '../../../lab/protocol.ts';
 export type {FetchLike, ResponseLike};
 
 export interface TabTransportOptions extends KitOptions {
@@ -35,6 +38,8 @@ export interface TabTransportOptions extends KitOptions {
   promptTimeoutMs?: number;
   /** How long a cold boot may take to reach /init's wait. */
   bootTimeoutMs?: number;
+  /** Where learners' code is built for this VM: the page's lab server, if it has one. */
+  builds?: TabBuilds;
 }
 
 function browserHasWebAssembly(): boolean {
@@ -49,6 +54,8 @@ const BACKLOG_CHARS = 64 * 1024;
 const LOAD_TIMEOUT_MS = 60_000;
 /** About how long a cold boot takes, for its progress bar. */
 const COLD_BOOT_GUESS_MS = 20_000;
+/** How long the VM may take to take a build's files through its control UART. */
+const PUT_TIMEOUT_MS = 60_000;
 
 class Superseded extends Error {}
 
@@ -131,6 +138,34 @@ class TabLab {
   input(index: ConsoleIndex, data: string): void {
     if (this.statuses[index].state !== 'ready') return;
     this.machine?.input(index, data);
+  }
+
+  get canBuild(): boolean {
+    return this.opts.builds?.available() ?? false;
+  }
+
+  /**
+   * Build on the page's lab server and put what it built into this VM,
+   * reporting to console 0's terminal as a lab server's own builds do:
+   * `delivered` says what the VM has now. A VM reset meanwhile is a new
+   * machine: the files were for the old one, and the put says it ended.
+   */
+  build(id: number, files: SourceFile[], lesson?: string): boolean {
+    const {builds} = this.opts;
+    const machine = this.machine;
+    if (!builds?.available() || !machine || this.statuses[0].state !== 'ready') return false;
+    const report = (frame: BuildFrame): void => this.links[0]?.build?.(frame);
+    builds.request(lesson ?? this.opts.lesson, id, files, (frame) => {
+      const built = frame.state === 'done' ? frame.files : undefined;
+      if (!built) return report(frame);
+      const {files: _files, ...rest} = frame;
+      machine.put(built, PUT_TIMEOUT_MS).then(
+        (sent) => report({...rest, delivered: built.map((f) => ({path: f.path, size: f.size, sha256: f.sha256, changed: sent.includes(f.path)}))}),
+        (e: unknown) =>
+          report({...rest, state: 'refused', reason: 'delivery-failed', message: `built, but your VM did not take the files: ${(e as Error).message}`}),
+      );
+    });
+    return true;
   }
 
   resize(index: ConsoleIndex, cols: number, rows: number): void {
@@ -490,6 +525,14 @@ export class TabTransport implements LabTransport {
 
   reset(): void {
     this.lab.reset();
+  }
+
+  build(id: number, files: SourceFile[], lesson?: string): boolean {
+    return this.lab.build(id, files, lesson);
+  }
+
+  canBuild(): boolean {
+    return this.lab.canBuild;
   }
 
   /** Output needs no acknowledging: nothing is in flight between the VM and the terminal. */

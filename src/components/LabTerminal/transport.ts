@@ -37,7 +37,7 @@ export interface TransportEvents {
   /** Output for the terminal; the session acknowledges it with ack() once written. */
   output(data: string): void;
   status(status: LabStatus): void;
-  /** A build's progress and end (a lab server's transport only). */
+  /** A build's progress and end. */
   build?(frame: BuildFrame): void;
 }
 
@@ -57,10 +57,12 @@ export interface LabTransport {
   openConsole(index: ConsoleIndex, events: TransportEvents): LabTransport | undefined;
   /**
    * Build the lesson (the terminal's, or `lesson`) with these sources into
-   * the VM; the answers come as
-   * `build` events with this `id`. Only where a lab server builds (not the
-   * tab), and only while connected: false when it was not sent.
+   * the VM; the answers come as `build` events with this `id`. Only where
+   * a lab server builds (for the tab: when the page has one), and only
+   * while the VM is ready: false when it was not sent.
    */
   build?(id: number, files: SourceFile[], lesson?: string): boolean;
+  /** Whether build() can be used at all (the tab's needs a lab server to build on); true when absent. */
+  canBuild?(): boolean;
   close(): void;
 }

@@ -10,7 +10,7 @@ import {
   INPUT_CHUNK_CHARS,
   INPUT_WINDOW_CHARS,
   INTERRUPT,
-  LAB_SOCKET_PATH,
+  labSocketUrl,
   parseServerFrame,
   PROTOCOL_VERSION,
   refusalOfClose,
@@ -47,10 +47,7 @@ export interface WebSocketTransportOptions {
   socket?: SocketFactory;
 }
 
-/** The lab's WebSocket URL on the page's own origin (ws: or wss: like the page). */
-export function labSocketUrl(loc: {protocol: string; host: string}): string {
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}${LAB_SOCKET_PATH}`;
-}
+export {labSocketUrl};
 
 /** States after which the connection's close says nothing new. */
 const FINAL: ReadonlySet<StatusState> = new Set(['full', 'error']);
