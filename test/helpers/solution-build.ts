@@ -15,12 +15,19 @@ import { hostToolchain } from '../../lab/builder/image.ts';
 import { KERNEL_EXAMPLES_DIR, REPO_ROOT } from '../../lab/paths.ts';
 import type { SourceFile } from '../../lab/protocol.ts';
 import { UNPRIVILEGED } from '../../lab/vm/unprivileged.ts';
-import { testLab } from './lab.ts';
+import type { TabVM } from '../../lab/tab/tab-vm.ts';
+import { testLab, testTabLab } from './lab.ts';
 
-/** The repository path of exercise `n`'s reference patch, if the exercise is one in C. */
-export function solutionPatch(lesson: string, n: number): string | undefined {
-  const rel = `kernel/${lesson}/solutions/exercise-${n}.patch`;
-  return existsSync(join(REPO_ROOT, rel)) ? rel : undefined;
+/**
+ * Exercise `n`'s reference patch, if the exercise is one in C: the page
+ * shows it (kernel/<lesson>/solutions/exercise-N.patch), and the lesson it
+ * patches is the folder it is in (the procfs/sysfs page has one of each).
+ */
+export function solutionPatch(page: string, n: number): { lesson: string; patch: string } | undefined {
+  const m = new RegExp(`file=(kernel/([a-z0-9_-]+)/solutions/exercise-${n}\\.patch)\\b`).exec(page);
+  if (!m?.[1] || !m[2]) return undefined;
+  if (!existsSync(join(REPO_ROOT, m[1]))) throw new Error(`the page shows ${m[1]}, which does not exist`);
+  return { lesson: m[2], patch: m[1] };
 }
 
 /** The lesson's editable files with the patch applied (git apply, in a scratch copy). */
@@ -38,23 +45,38 @@ export function patchedSources(lesson: string, patch: string): SourceFile[] {
   }
 }
 
-let service: Promise<BuildService> | undefined;
+const services = new Map<'server' | 'tab', Promise<BuildService>>();
 
-/** Build `files` for `lesson` into `vm` through the build service; resolves with its last report. */
-export async function buildInto(vm: BuildDestination, lesson: string, files: SourceFile[]): Promise<BuildReport> {
-  service ??= testLab().then(
-    (lab) =>
-      new BuildService(
-        new LessonBuilder(
-          { toolchain: hostToolchain(), kdir: lab.kernel.tree, kernelKey: lab.kernel.key },
-          { runAs: process.getuid?.() === 0 ? UNPRIVILEGED : undefined },
+/** The build service of one lab, as the lab server makes it (lab/server/server.ts). */
+function serviceFor(backend: 'server' | 'tab'): Promise<BuildService> {
+  let service = services.get(backend);
+  if (!service) {
+    const kernelAndToolchain =
+      backend === 'server' ? testLab().then((lab) => ({ kernel: lab.kernel, toolchain: hostToolchain() })) : testTabLab();
+    service = kernelAndToolchain.then(
+      ({ kernel, toolchain }) =>
+        new BuildService(
+          new LessonBuilder({ toolchain, kdir: kernel.tree, kernelKey: kernel.key }, { runAs: process.getuid?.() === 0 ? UNPRIVILEGED : undefined }),
+          new BuildQueue(1),
         ),
-        new BuildQueue(1),
-      ),
-  );
+    );
+    services.set(backend, service);
+  }
+  return service;
+}
+
+/**
+ * Build `files` for `lesson` into `vm` through the build service; resolves
+ * with its last report. A VM on the lab server takes the files through its
+ * control socket; a VM in the tab through its control UART, from the
+ * `done` report's files, as the page puts them.
+ */
+export async function buildInto(vm: { kind: 'server'; vm: BuildDestination } | { kind: 'tab'; vm: TabVM }, lesson: string, files: SourceFile[]): Promise<BuildReport> {
   const reports: BuildReport[] = [];
-  await (await service).request({ owner: `literate-${lesson}`, lesson, files, destination: () => vm }, (r) => reports.push(r));
+  const destination = (): BuildDestination | 'page' => (vm.kind === 'server' ? vm.vm : 'page');
+  await (await serviceFor(vm.kind)).request({ owner: `literate-${lesson}`, lesson, files, destination }, (r) => reports.push(r));
   const last = reports.at(-1);
   if (!last) throw new Error('the build service said nothing');
+  if (vm.kind === 'tab' && last.state === 'done') await vm.vm.machine.put(last.files ?? [], 60_000);
   return last;
 }
