@@ -6,6 +6,11 @@
 #      (./user_program dump, which writes nothing) shows no other nonzero byte.
 #   2: mmap_example's use count in /proc/modules is above 0, so something
 #      holds /dev/my_device open (or mapped) and rmmod would refuse.
+#   3: the loaded module shares two pages: after `./user_program all` (the
+#      learner's own program, built with the page's editor) maps both and
+#      writes 24 at the start of each, read(2) on /dev/my_device finds 24 at
+#      offsets 0 and 4096; and `./user_program big`, one page more, fails.
+#      Unlike the others, this check leaves the program's 24 in both pages.
 cd "$(dirname "$0")" || exit 1
 
 pass() { echo "PASS: $*"; exit 0; }
@@ -39,8 +44,30 @@ case "$1" in
 		not_yet "mmap_example's use count is 0: nothing holds /dev/my_device open, so rmmod would unload it"
 	pass "mmap_example is in use: rmmod must wait until nothing holds /dev/my_device"
 	;;
+3)
+	loaded
+	[ -c /dev/my_device ] || not_yet "there is no /dev/my_device to map"
+	# In braces with stderr to /dev/null, so that the shell's own "Bus
+	# error" for a killed program does not add a line to the check's one.
+	{ out=$(./user_program all 2>&1); status=$?; } 2>/dev/null
+	[ "$status" -le 128 ] ||
+		not_yet "./user_program all was killed by signal $((status - 128)): a page of its mapping has no memory behind it"
+	[ "$status" = 0 ] ||
+		not_yet "./user_program all failed: $(echo "$out" | tail -n 1)"
+	# The kernel's own view, through read(2). Pages are 4096 bytes on x86.
+	for offset in 0 4096; do
+		value=$(od -An -td4 -j "$offset" -N 4 /dev/my_device 2>/dev/null | tr -d ' ')
+		[ -n "$value" ] ||
+			not_yet "read(2) on /dev/my_device returns nothing at offset $offset: let it return the whole buffer"
+		[ "$value" = 24 ] ||
+			not_yet "after ./user_program all the kernel reads $value at offset $offset of /dev/my_device, not 24"
+	done
+	./user_program big >/dev/null 2>&1 &&
+		not_yet "./user_program big mapped more pages than the device has: refuse it"
+	pass "the kernel sees 24 in both pages, and a mapping past them is refused"
+	;;
 *)
-	echo "usage: $0 1|2" >&2
+	echo "usage: $0 1|2|3" >&2
 	exit 2
 	;;
 esac

@@ -7,6 +7,9 @@
 #      syscall_example is loaded and each call sleeps 2000 ms
 #   3  /proc/modules and the kernel log: syscall_second is loaded and its
 #      handler was called with 99, so my_syscall returned 100
+#   4  /proc/modules and the running handler, through ./user_program (the
+#      learner's, built in the page's editor): syscall_example is loaded,
+#      my_syscall fails with EINVAL for -1 and -5000, and returns 0 and 7
 # Each prints one line, "PASS: ..." (exit 0) or "NOT YET: ..." (exit 1).
 
 pass() { echo "PASS: $*"; exit 0; }
@@ -35,8 +38,27 @@ case $1 in
 		not_yet "syscall_second has not been asked to return 100 yet"
 	pass "syscall_second answered my_syscall with 100"
 	;;
+4)
+	if loaded syscall_second; then
+		not_yet "syscall_second holds my_syscall; rmmod it and load syscall_example"
+	fi
+	loaded syscall_example || not_yet "syscall_example is not loaded"
+	cd "$(dirname "$0")" || exit 1
+	# The calls change nothing but the kernel log, as any call does.
+	for arg in 0 7; do
+		out=$(./user_program "$arg" 2>&1 | head -n 1)
+		[ "$out" = "my_syscall returned: $arg" ] ||
+			not_yet "./user_program $arg should still return $arg, but says: $out"
+	done
+	for arg in -1 -5000; do
+		out=$(./user_program "$arg" 2>&1 | head -n 1)
+		[ "$out" = "my_syscall failed: Invalid argument" ] ||
+			not_yet "./user_program $arg should fail with EINVAL (Invalid argument), but says: $out"
+	done
+	pass "my_syscall refuses a negative argument with EINVAL"
+	;;
 *)
-	echo "usage: $0 1|2|3" >&2
+	echo "usage: $0 1|2|3|4" >&2
 	exit 2
 	;;
 esac
