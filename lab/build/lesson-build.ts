@@ -14,6 +14,7 @@ import { KERNEL_EXAMPLES_DIR } from '../paths.ts';
 import type { BuildDiagnostic, SourceFile } from '../protocol.ts';
 import type { RunAs } from '../vm/unprivileged.ts';
 import { parseDiagnostics } from './diagnostics.ts';
+import { memoArgs, probeTable, recordingArgs } from './kbuild-probes.ts';
 import { lessonSourceNames } from './lesson-sources.ts';
 import { BUILD_LIMITS, runSandboxed, type SandboxLimits, type SandboxResult, type SandboxSpec } from './sandbox.ts';
 
@@ -66,6 +67,9 @@ export interface LessonBuilderOptions {
 const REVISION = 1;
 /** Where the build happens inside the sandbox: its work tmpfs, and the lessons' layout in kernel/. */
 const WORK = '/build';
+/** Kbuild's probe answers: the table a build reads, the log a recording writes (kbuild-probes.ts). */
+const PROBE_TABLE = `${WORK}/kbuild-probes`;
+const PROBE_LOG_NAME = 'kbuild-probes.log';
 /** The largest artefact that may go to a VM (the ioctl lesson's stripped module is 7 KiB, its program 34 KiB). */
 export const MAX_ARTEFACT_BYTES = 1024 * 1024;
 
@@ -105,6 +109,8 @@ export class LessonBuilder {
    * gets the program it would make from here, and make finds it up to date.
    */
   private readonly programs = new Map<string, Buffer>();
+  /** Kbuild's probe answers for this kernel and compiler, once a build has recorded them. */
+  private probes?: string;
 
   constructor(
     private readonly target: BuildTarget,
@@ -116,6 +122,11 @@ export class LessonBuilder {
     this.cacheSize = opts.cacheSize ?? 256;
     // A link (kernel/current) could move under a running server; its target cannot.
     this.kdir = existsSync(target.kdir) ? realpathSync(target.kdir) : target.kdir;
+  }
+
+  /** Whether builds answer Kbuild's probes from a table now (a build has recorded them). */
+  get answersProbes(): boolean {
+    return this.probes !== undefined;
   }
 
   /** The C sources and headers of a lesson's folder: what a learner may send, by name. */
@@ -189,7 +200,8 @@ export class LessonBuilder {
 
   /** The build's shell script; `prebuilt`: the program is there already, built and stripped, and the build's user may not write it. */
   private script(program: boolean, prebuilt: boolean): string {
-    const steps = lessonMakeSteps(this.target.toolchain, this.kdir, { program, jobs: 1 });
+    const kbuild = this.probes ? memoArgs(PROBE_TABLE) : recordingArgs(`/out/${PROBE_LOG_NAME}`);
+    const steps = lessonMakeSteps(this.target.toolchain, this.kdir, { program, jobs: 1, kbuild });
     const words = (argv: readonly string[]): string => argv.map(shellWord).join(' ');
     return [
       'set -e',
@@ -227,6 +239,7 @@ export class LessonBuilder {
       const programKey = sources.has(PROGRAM_SOURCE) ? this.key(lesson, sources, (n) => n === PROGRAM_SOURCE || n.endsWith('.h')) : undefined;
       const program = programKey ? this.programs.get(programKey) : undefined;
       put('build.sh', this.script(sources.has(PROGRAM_SOURCE), program !== undefined), `${WORK}/build.sh`);
+      if (this.probes) put('kbuild-probes', this.probes, PROBE_TABLE);
       // Copied in last, so newer than its sources: make leaves it be.
       if (program) {
         writeFileSync(join(src, PROGRAM), program);
@@ -250,6 +263,9 @@ export class LessonBuilder {
       const log = r.droppedBytes > 0 ? `${r.output}\n[${r.droppedBytes} more bytes of output not kept]\n` : r.output;
       const limit = limitOf(r, this.limits);
       const ok = r.code === 0 && !limit;
+      // Only a build that went through answers for the kernel's every probe.
+      const probeLog = join(out, PROBE_LOG_NAME);
+      if (ok && !this.probes && existsSync(probeLog)) this.probes = probeTable(readFileSync(probeLog, 'utf8'));
       const artefacts = ok ? this.artefacts(out) : [];
       const built = artefacts.find((a) => a.name === PROGRAM);
       if (programKey && built && !program) {

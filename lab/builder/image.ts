@@ -69,12 +69,13 @@ export const STRIP = { modules: RECIPE.stripModules, program: RECIPE.stripProgra
  * The commands that build one lesson's folder, for the image and for a
  * learner's build in the sandbox (lab/build/) alike: the user program first,
  * with the toolchain's compiler; the modules' make then finds it up to date
- * and builds only the modules, through Kbuild against `kdir`.
+ * and builds only the modules, through Kbuild against `kdir`. `kbuild`:
+ * more assignments for the modules' make (lab/build/kbuild-probes.ts).
  */
-export function lessonMakeSteps(toolchain: Toolchain, kdir: string, opts: { program: boolean; jobs: number }): string[][] {
+export function lessonMakeSteps(toolchain: Toolchain, kdir: string, opts: { program: boolean; jobs: number; kbuild?: string[] }): string[][] {
   const make = ['make', `ARCH=${toolchain.arch}`, `KDIR=${kdir}`];
   const cc = [...toolchain.cc, '-isystem', toolchain.uapi].join(' ');
-  return [...(opts.program ? [[...make, `CC=${cc}`, PROGRAM]] : []), [...make, `-j${opts.jobs}`]];
+  return [...(opts.program ? [[...make, `CC=${cc}`, PROGRAM]] : []), [...make, `-j${opts.jobs}`, ...(opts.kbuild ?? [])]];
 }
 
 /** Unprivileged account in the guest, for lessons that show a permission check. */
