@@ -4,12 +4,14 @@
 // then a compiler error marked in the editor, edits kept across a reload,
 // the diff view, and a revert.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { launchChromium } from '../helpers/browser.ts';
+import { patchedSources, solutionPatch } from '../helpers/solution-build.ts';
 import { startTestServer } from '../server/client.ts';
 
 const SITE = join(REPO_ROOT, 'build');
@@ -18,7 +20,7 @@ let server: LabServer;
 let browser: Browser;
 
 before(async () => {
-  server = await startTestServer({ poolSize: 1, maxSessions: 2 }, { siteRoot: SITE, tab: true });
+  server = await startTestServer({ poolSize: 1, maxSessions: 2, graceMs: 0 }, { siteRoot: SITE, tab: true });
   browser = await launchChromium();
 });
 
@@ -162,6 +164,34 @@ test('with the lab in the tab, Build goes to the lab server, which builds for i3
     await typeInTerminal(page, 'insmod ioctl_example.ko && dmesg | tail -1 && uname -m && rmmod ioctl_example');
     await untilScreen(page, /built for the tab: My device initialized[\s\S]*i686/);
     assert.equal(server.registry.size, sessions, 'the server started no VM for the tab');
+  } finally {
+    await context.close();
+  }
+});
+
+test("in the Chinese page a learner's code passes the lesson's coding exercise: NOT YET before Build, PASS after", { timeout: 300_000 }, async () => {
+  const context = await browser.newContext();
+  // The learner's edits from an earlier visit (the editor keeps them per lesson): the reference solution.
+  const solution = solutionPatch(readFileSync(join(REPO_ROOT, 'docs/syscall.mdx'), 'utf8'), 4);
+  assert.ok(solution, 'the syscall page has a C exercise 4');
+  const edits = Object.fromEntries(patchedSources(solution.lesson, solution.patch).map((f) => [f.name, f.text]));
+  await context.addInitScript((stored) => localStorage.setItem('uklab.edits.syscall', stored), JSON.stringify(edits));
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}/zh-Hans/syscall`);
+    await page.getByRole('button', { name: '启动实验' }).first().click();
+    await page.locator('figure[data-lab-state="ready"]').waitFor({ timeout: 60_000 });
+    await untilScreen(page, /lab:\/lab\/syscall# /);
+    await typeInTerminal(page, 'insmod syscall_example.ko; ./check.sh 4; rmmod syscall_example');
+    await untilScreen(page, /NOT YET: /);
+    const editor = page.locator('figure[data-editor-lesson="syscall"]');
+    await editor.getByRole('button', { name: '编辑并构建' }).click();
+    await editor.locator('.cm-editor').waitFor();
+    await editor.getByRole('button', { name: '构建', exact: true }).click();
+    await editor.locator('[data-build-state="done"]').waitFor({ timeout: 120_000 });
+    await untilScreen(page, /\[build\] in \/lab\/syscall: /);
+    await typeInTerminal(page, 'clear; insmod syscall_example.ko && ./check.sh 4');
+    await untilScreen(page, /PASS: my_syscall refuses a negative argument with EINVAL/);
   } finally {
     await context.close();
   }
