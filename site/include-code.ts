@@ -10,8 +10,8 @@
  *   ```c file=kernel/ioctl/ioctl_example.c lines=40-58 {44,52} showLineNumbers
  *   ```
  *
- * lines=A-B shows an excerpt; {…} and showLineNumbers then count in the
- * file's own line numbers. The path becomes the block's title unless the
+ * lines=A-B shows an excerpt; {…}, errata= and showLineNumbers then count
+ * in the file's own line numbers. The path becomes the block's title unless the
  * fence has a title="…". The fence must be empty: one copy of the code.
  *
  * The same pass checks every fence's language against site/shiki.ts, since
@@ -23,7 +23,7 @@
 import {readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import type {Code, Root} from 'mdast';
-import {LANGUAGE_NAMES, parseLineRanges} from './shiki.ts';
+import {LANGUAGE_NAMES, parseErrata, parseLineRanges} from './shiki.ts';
 
 export interface IncludeCodeOptions {
   /** The repository root; file= paths are relative to it. */
@@ -32,6 +32,7 @@ export interface IncludeCodeOptions {
 
 interface Source {
   path?: string;
+  value?: unknown;
 }
 
 type Node = Root | Root['children'][number];
@@ -114,11 +115,30 @@ function checkLanguage(node: Code): void {
   }
 }
 
+/**
+ * An `errata=` mark links to the element with that id on the same page (a
+ * heading's {#id}, or an id="…"): one that is not there is a broken link
+ * that Docusaurus' own check does not see inside a code block.
+ */
+function checkErrata(node: Code, page: string): void {
+  const spec = /(?:^|\s)errata=(\S+)/.exec(node.meta ?? '')?.[1];
+  if (spec === undefined) return;
+  for (const ids of parseErrata(spec).values()) {
+    for (const id of ids) {
+      // The loader's first pass may have escaped a heading's {#id} to \{#id\}.
+      if (!new RegExp(`\\{#${id}\\\\?\\}|\\bid="${id}"`).test(page)) {
+        throw new Error(`errata=… links to #${id}, which this page does not have (give the explanation {#${id}} or id="${id}")`);
+      }
+    }
+  }
+}
+
 export default function remarkIncludeCode(options: IncludeCodeOptions) {
   return (tree: Root, file: Source): void => {
     for (const node of codeNodes(tree)) {
       try {
         checkLanguage(node);
+        checkErrata(node, String(file.value ?? ''));
         include(options.root, node);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

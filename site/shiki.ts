@@ -15,6 +15,11 @@
  *   firstLine=N        the number of the first line shown (set by
  *                      include-code.ts for a `lines=` excerpt, so that
  *                      {…} and the numbers are the file's own)
+ *   errata=12:no-node,30-31:set-lost
+ *                      lines an erratum concerns (numbered like {…}), each
+ *                      marked and linked to the element with that id on the
+ *                      page, which explains it; the marks are numbered ①,
+ *                      ②… in the order of the ids' first lines
  *   step=, check=, solution=, status=, timeout=, console=
  *                      a runnable step (site/step-format.ts, site/AUTHORING.md)
  *
@@ -52,6 +57,8 @@ export const LANGUAGE_NAMES: ReadonlySet<string> = new Set([
 export interface FenceMeta {
   title?: string;
   highlight: ReadonlySet<number>;
+  /** Line → the ids of the errata it is marked with, in the order they were given. */
+  errata: ReadonlyMap<number, readonly string[]>;
   showLineNumbers: boolean;
   firstLine: number;
 }
@@ -70,14 +77,38 @@ export function parseLineRanges(spec: string): Set<number> {
   return lines;
 }
 
+const ERRATUM_ID = /^[a-z][a-z0-9-]*$/;
+
+/** Parse "12:a,30-31:b" into line → ids; throws on a bad entry. */
+export function parseErrata(spec: string): Map<number, string[]> {
+  const errata = new Map<number, string[]>();
+  for (const entry of spec.split(',')) {
+    const m = /^(\d+(?:-\d+)?):(.+)$/.exec(entry.trim());
+    if (!m?.[1] || !m[2] || !ERRATUM_ID.test(m[2])) throw new Error(`bad erratum "${entry}" in errata=${spec} (LINE[-LINE]:id)`);
+    for (const n of parseLineRanges(m[1])) errata.set(n, [...(errata.get(n) ?? []), m[2]]);
+  }
+  return errata;
+}
+
+/** The ids of a block's errata, in the order the reader meets them: what numbers the marks. */
+export function erratumOrder(errata: ReadonlyMap<number, readonly string[]>): string[] {
+  const ids: string[] = [];
+  for (const n of [...errata.keys()].sort((a, b) => a - b)) for (const id of errata.get(n) ?? []) if (!ids.includes(id)) ids.push(id);
+  return ids;
+}
+
+const CIRCLED = '①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳';
+
 export function parseFenceMeta(raw: string): FenceMeta {
   const title = /\btitle=(?:"([^"]*)"|'([^']*)'|(\S+))/.exec(raw);
   const highlight = /\{([\d,\s-]+)\}/.exec(raw);
   const numbers = /\bshowLineNumbers(?:=(\d+))?/.exec(raw);
   const first = /\bfirstLine=(\d+)/.exec(raw);
   const firstLine = Number(numbers?.[1] ?? first?.[1] ?? 1);
+  const errata = /(?:^|\s)errata=(\S+)/.exec(raw);
   const meta: FenceMeta = {
     highlight: highlight?.[1] ? parseLineRanges(highlight[1]) : new Set(),
+    errata: errata?.[1] ? parseErrata(errata[1]) : new Map(),
     showLineNumbers: numbers !== null,
     firstLine,
   };
@@ -173,9 +204,24 @@ const frame: ShikiTransformer = {
     });
   },
   line(node, line) {
-    const {highlight, firstLine} = metaOf(this.options);
+    const {highlight, firstLine, errata} = metaOf(this.options);
     if (highlight.has(line + firstLine - 1)) {
       this.addClassToHast(node, 'highlighted');
+    }
+    const ids = errata.get(line + firstLine - 1);
+    if (ids) {
+      // A mark at the line's end that links to the erratum's explanation.
+      this.addClassToHast(node, 'erratum');
+      const order = erratumOrder(errata);
+      for (const id of ids) {
+        const mark = CIRCLED[order.indexOf(id)] ?? `(${order.indexOf(id) + 1})`;
+        node.children.push({
+          type: 'element',
+          tagName: 'a',
+          properties: {href: `#${id}`, className: ['erratum-mark'], dataErratum: id},
+          children: [{type: 'text', value: mark}],
+        });
+      }
     }
     // In a step, an output line only one lab prints: marked, and shown without its marker.
     if (!stepOf(this.options, this.source)) return;
@@ -188,12 +234,12 @@ const frame: ShikiTransformer = {
   },
   root() {
     // A highlight past the end is a typo or a file that moved under the lesson.
-    const {highlight, firstLine} = metaOf(this.options);
+    const {highlight, firstLine, errata} = metaOf(this.options);
     const last = firstLine + this.lines.length - 1;
-    for (const n of highlight) {
+    for (const n of [...highlight, ...errata.keys()]) {
       if (n < firstLine || n > last) {
         throw new Error(
-          `highlighted line ${n} is outside the lines shown (${firstLine}-${last}); meta: ${this.options.meta?.__raw ?? ''}`,
+          `highlighted or erratum line ${n} is outside the lines shown (${firstLine}-${last}); meta: ${this.options.meta?.__raw ?? ''}`,
         );
       }
     }
