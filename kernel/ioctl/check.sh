@@ -2,7 +2,7 @@
 # Checks for the exercises of the ioctl lesson: ./check.sh N
 # They only read state, and print one line: PASS: … (exit 0) or NOT YET: … (exit 1).
 #   1: IOCTL_CMD_GET_DATA on /dev/my_device (./user_program get) returns
-#      the number of IOCTL_CMD_SET_DATA, _IOW('d', 2, int), in decimal.
+#      the number of IOCTL_CMD_SET_DATA, _IOW('x', 2, int), in decimal.
 #   2: /dev/my_ioctl is a character device node with the major and minor
 #      number that sysfs gives for the driver's device
 #      (/sys/class/ioctl_example/my_device/dev).
@@ -22,12 +22,12 @@ loaded() {
 case "$1" in
 1)
 	loaded
-	# _IOW('d', 2, int): direction 1 (write), size 4, type 'd' (0x64), number 2
-	want=$(( (1 << 30) | (4 << 16) | (0x64 << 8) | 2 ))
+	# _IOW('x', 2, int): direction 1 (write), size 4, type 'x' (0x78), number 2
+	want=$(( (1 << 30) | (4 << 16) | (0x78 << 8) | 2 ))
 	got=$(./user_program get 2>/dev/null | sed -n 's/^Data from kernel: //p')
 	[ -n "$got" ] || not_yet "IOCTL_CMD_GET_DATA on /dev/my_device failed"
 	[ "$got" = "$want" ] ||
-		not_yet "the device holds $got; set it to the number of IOCTL_CMD_SET_DATA, _IOW('d', 2, int), in decimal"
+		not_yet "the device holds $got; set it to the number of IOCTL_CMD_SET_DATA, _IOW('x', 2, int), in decimal"
 	pass "the device holds $want, which is IOCTL_CMD_SET_DATA"
 	;;
 2)

@@ -21,7 +21,7 @@
 #include "ioctl_example.h"
 
 /* A command number no driver should answer to. */
-#define IOCTL_CMD_UNKNOWN _IO('d', 99)
+#define IOCTL_CMD_UNKNOWN _IO(IOCTL_MAGIC, 99)
 
 static int fd;
 

@@ -6,12 +6,11 @@
 #      the module logs "replying with …").
 #   2: netlink_example is not loaded, and /proc/net/netlink lists no socket
 #      on protocol 31: the module's exit released its kernel socket.
-#   3: the loaded module refuses MY_NL_SET from a sender without
-#      CAP_NET_ADMIN: the unprivileged user learner gets EPERM (it tries to
-#      set the value the module already holds, so nothing changes either
-#      way), still gets an answer to MY_NL_GET, and root may still set.
-#      It runs the learner's own program and module (built with the
-#      page's editor).
+#   3: the loaded module answers MY_NL_ADD N (./user_program add N, the
+#      learner's own program and module, built with the page's editor) with
+#      its value plus N, to root and to the unprivileged user learner alike,
+#      and keeps its value; a sum that does not fit an int is refused with
+#      ERANGE. MY_NL_ADD changes nothing, so neither does the check.
 cd "$(dirname "$0")" || exit 1
 
 pass() { echo "PASS: $*"; exit 0; }
@@ -45,16 +44,26 @@ case "$1" in
 	value=${reply#Data from kernel: }
 	[ "$value" != "$reply" ] ||
 		not_yet "no answer from the module: ./user_program says \"$reply\""
-	reply=$(su learner -c ./user_program 2>&1)
+	# n: a sum that always fits an int; big: one that never does (unless 0).
+	if [ "$value" -lt 0 ]; then n=7 big=-2147483648; else n=-7 big=2147483647; fi
+	want="Sum from kernel: $((value + n))"
+	reply=$(./user_program add "$n" 2>&1) ||
+		not_yet "./user_program add $n fails: \"$reply\""
+	[ "$reply" = "$want" ] ||
+		not_yet "the module holds $value, so ./user_program add $n should print \"$want\", not \"$reply\""
+	reply=$(su learner -c "./user_program add $n" 2>&1)
+	[ "$reply" = "$want" ] ||
+		not_yet "MY_NL_ADD changes nothing, so learner may ask too; but as learner, ./user_program add $n says \"$reply\""
+	reply=$(./user_program 2>&1)
 	[ "$reply" = "Data from kernel: $value" ] ||
-		not_yet "learner should still read the value, but ./user_program says \"$reply\""
-	reply=$(su learner -c "./user_program set $value" 2>&1) &&
-		not_yet "learner, who has no CAP_NET_ADMIN, may still send MY_NL_SET"
-	[ "$reply" = "Error reply from kernel: Operation not permitted" ] ||
-		not_yet "learner's MY_NL_SET fails, but not with EPERM: \"$reply\""
-	reply=$(./user_program set "$value" 2>&1) ||
-		not_yet "root's MY_NL_SET fails too: \"$reply\""
-	pass "MY_NL_SET needs CAP_NET_ADMIN: learner gets EPERM, root may set, anyone may read"
+		not_yet "MY_NL_ADD must not change the value, $value; now ./user_program says \"$reply\""
+	[ "$value" != 0 ] ||
+		not_yet "the module holds 0, and 0 plus any int is an int; set another value (./user_program set 1) so that the check can try a sum out of range"
+	reply=$(./user_program add "$big" 2>&1) &&
+		not_yet "$value + $big does not fit an int, but ./user_program add $big says \"$reply\""
+	[ "$reply" = "Error reply from kernel: Result not representable" ] ||
+		not_yet "$value + $big does not fit an int, and should fail with ERANGE (Result not representable), not \"$reply\""
+	pass "MY_NL_ADD answers value + N to anyone, changes nothing, and refuses a sum out of range with ERANGE"
 	;;
 *)
 	echo "usage: $0 1|2|3" >&2

@@ -3,13 +3,14 @@
  * A netlink family of its own that keeps an int.
  *
  * User space sends MY_NL_GET and gets the int back, or MY_NL_SET to
- * change it (see netlink_example.h). netlink_rcv_skb() walks the
- * messages in each packet, checks their headers, skips netlink's own
- * control messages, and turns an error from my_nl_rcv_msg() into an
- * NLMSG_ERROR reply.
+ * change it, which takes CAP_NET_ADMIN (see netlink_example.h).
+ * netlink_rcv_skb() walks the messages in each packet, checks their
+ * headers, skips netlink's own control messages, and turns an error from
+ * my_nl_rcv_msg() into an NLMSG_ERROR reply.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
@@ -65,6 +66,17 @@ static int my_nl_rcv_msg(struct sk_buff *skb, struct nlmsghdr *nlh,
 		pr_info("replying with %d\n", value);
 		return my_nl_reply(skb, nlh, value);
 	case MY_NL_SET:
+		/*
+		 * Anyone may read the value; changing it takes CAP_NET_ADMIN.
+		 * netlink_capable() asks it of the sending process and of the
+		 * one that opened the socket, which may differ: a privileged
+		 * program given another's socket (as its stdout, say) must not
+		 * lend that socket its privilege.
+		 */
+		if (!netlink_capable(skb, CAP_NET_ADMIN)) {
+			NL_SET_ERR_MSG(extack, "MY_NL_SET needs CAP_NET_ADMIN");
+			return -EPERM;
+		}
 		/* The header's length was checked; the payload's is ours. */
 		if (nlmsg_len(nlh) < (int)sizeof(value)) {
 			NL_SET_ERR_MSG(extack, "MY_NL_SET needs an int");

@@ -8,7 +8,8 @@
  *   MY_NL_GET  no payload; the reply, also of type MY_NL_GET, carries the
  *              int the module keeps (MY_NL_INITIAL_DATA after loading)
  *   MY_NL_SET  payload: one int, which the module stores; add NLM_F_ACK
- *              to get an NLMSG_ERROR message with error 0 back
+ *              to get an NLMSG_ERROR message with error 0 back; it
+ *              needs CAP_NET_ADMIN, and fails with EPERM without it
  * A SET whose payload is shorter than an int fails with EINVAL and an
  * unknown type with EOPNOTSUPP, both as an NLMSG_ERROR reply.
  */

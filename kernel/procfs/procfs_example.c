@@ -13,6 +13,7 @@
 #include <linux/printk.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/uaccess.h>
 
 #include "procfs_example.h"
 
@@ -34,10 +35,22 @@ static int my_proc_open(struct inode *inode, struct file *file)
 static ssize_t my_proc_write(struct file *file, const char __user *buf,
 			     size_t count, loff_t *f_pos)
 {
+	char kbuf[PROC_WRITE_MAX + 1];
 	int value, ret;
 
-	/* Copies, terminates and parses; "abc" or "4x" is -EINVAL. */
-	ret = kstrtoint_from_user(buf, count, 10, &value);
+	/*
+	 * Refuse what does not fit, rather than parse a part of it.
+	 * (kstrtoint_from_user() would copy at most 34 bytes, and quietly
+	 * drop the rest.)
+	 */
+	if (count > PROC_WRITE_MAX)
+		return -EINVAL;
+	if (copy_from_user(kbuf, buf, count))
+		return -EFAULT;
+	kbuf[count] = '\0';
+
+	/* Decimal, one trailing "\n" allowed; "abc" or "4x" is -EINVAL. */
+	ret = kstrtoint(kbuf, 10, &value);
 	if (ret)
 		return ret;
 

@@ -26,9 +26,10 @@ describeLesson('ioctl', {
       await expectRun(vm(), 'dmesg | grep ioctl_example', { out: /ioctl_example: My device initialized\n.*ioctl_example: data set to 24\n/s });
     });
 
-    test('an unknown command is ENOTTY', async () => {
+    test("an unknown command is ENOTTY, and so are the article's numbers (type 'd')", async () => {
       await expectRun(vm(), 'insmod ioctl_example.ko', { status: 0 });
       await expectRun(vm(), './user_program bad', { out: `ioctl(IOCTL_CMD_UNKNOWN): ${ENOTTY}\n`, status: 1 });
+      await expectRun(vm(), 'original/user_program', { out: `ioctl: ${ENOTTY}\n`, status: 1 });
       await expectRun(vm(), './user_program set -5; ./user_program get', { out: 'Data to kernel: -5\nData from kernel: -5\n' });
       await expectRun(vm(), 'rmmod ioctl_example', { status: 0 });
     });
@@ -40,8 +41,9 @@ describeLesson('ioctl', {
       await expectRun(vm(), 'mknod /dev/my_device c 240 0 && ./user_program', { out: 'Data from kernel: 42\n', status: 0 });
     });
 
-    test('throws the value of SET away', async () => {
-      await expectRun(vm(), '../user_program', { out: 'Data from kernel: 42\nData to kernel: 24\nData from kernel: 42\n', status: 0 });
+    test("knows only its own numbers: the fixed program's type 'x' gets ENOTTY", async () => {
+      await expectRun(vm(), '../user_program', { out: `ioctl(IOCTL_CMD_GET_DATA): ${ENOTTY}\n`, status: 1 });
+      await expectRun(vm(), '../user_program bad', { out: `ioctl(IOCTL_CMD_UNKNOWN): ${ENOTTY}\n`, status: 1 });
       await expectRun(vm(), 'rmmod ioctl_example && rm /dev/my_device', { status: 0 });
     });
   },
