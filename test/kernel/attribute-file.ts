@@ -9,11 +9,16 @@ export interface AttributeFile {
   file: string;
   /** The module's pr_info line on load. */
   initialised: string;
+  /**
+   * A write longer than an int's text: sysfs hands the store all of it;
+   * the procfs module refuses it rather than parse a cut copy.
+   */
+  longWrite: 'whole' | 'refused';
 }
 
 const ROUND_TRIP = 'Data from kernel: 42\nData to kernel: 24\nData from kernel: 24\n';
 
-export function attributeFileTests(vm: () => LabVM, { module, file, initialised }: AttributeFile): void {
+export function attributeFileTests(vm: () => LabVM, { module, file, initialised, longWrite }: AttributeFile): void {
   test('before insmod the file does not exist', async () => {
     await expectRun(vm(), './user_program', { out: 'open: No such file or directory\n', status: 1 });
   });
@@ -35,6 +40,16 @@ export function attributeFileTests(vm: () => LabVM, { module, file, initialised 
       await expectRun(vm(), `echo ${bad} > ${file}`, { out: 'sh: write error: Invalid argument\n', status: 1 });
     }
     await expectRun(vm(), `echo 99999999999 > ${file}`, { out: 'sh: write error: Numerical result out of range\n', status: 1 });
+    await expectRun(vm(), `cat ${file}`, { out: '42\n' });
+  });
+
+  test(`a long write (40 zeros and a 5) is ${longWrite === 'whole' ? 'read whole' : 'refused'}, never cut short`, async () => {
+    const long = `${'0'.repeat(40)}5`;
+    if (longWrite === 'whole') {
+      await expectRun(vm(), `echo ${long} > ${file} && cat ${file} && echo 42 > ${file}`, { out: '5\n', status: 0 });
+    } else {
+      await expectRun(vm(), `echo ${long} > ${file}`, { out: 'sh: write error: Invalid argument\n', status: 1 });
+    }
     await expectRun(vm(), `cat ${file}`, { out: '42\n' });
   });
 

@@ -22,6 +22,14 @@ describeLesson('netlink', {
       await expectRun(vm(), 'dmesg | grep netlink_example', { out: /netlink_example: replying with 42\n.*netlink_example: data set to 24\n/s });
     });
 
+    test('anyone may read the value; only CAP_NET_ADMIN may set it', async () => {
+      await expectRun(vm(), 'insmod netlink_example.ko', { status: 0 });
+      await expectRun(vm(), "su learner -c './user_program'", { out: 'Data from kernel: 42\n', status: 0 });
+      await expectRun(vm(), "su learner -c './user_program set 7'", { out: 'Error reply from kernel: Operation not permitted\n', status: 1 });
+      await expectRun(vm(), './user_program', { out: 'Data from kernel: 42\n', status: 0 });
+      await expectRun(vm(), 'rmmod netlink_example', { status: 0 });
+    });
+
     test('malformed messages get an error reply and the module keeps serving', async () => {
       await expectRun(vm(), 'insmod netlink_example.ko', { status: 0 });
       await expectRun(vm(), './user_program short', { out: 'Error reply from kernel: Invalid argument\n', status: 1 });

@@ -5,7 +5,7 @@ import { attributeFileTests } from './attribute-file.ts';
 
 describeLesson('procfs', {
   fixed: (vm) => {
-    attributeFileTests(vm, { module: 'procfs_example', file: '/proc/my_proc_file', initialised: 'My proc file initialized' });
+    attributeFileTests(vm, { module: 'procfs_example', file: '/proc/my_proc_file', initialised: 'My proc file initialized', longWrite: 'refused' });
   },
   original: (vm) => {
     test('prints the newline it read back, and mode 0666 lets any user change the value', async () => {

@@ -4,6 +4,6 @@ import { attributeFileTests } from './attribute-file.ts';
 
 describeLesson('sysfs', {
   fixed: (vm) => {
-    attributeFileTests(vm, { module: 'sysfs_example', file: '/sys/kernel/my_sysfs/data', initialised: 'My sysfs file initialized' });
+    attributeFileTests(vm, { module: 'sysfs_example', file: '/sys/kernel/my_sysfs/data', initialised: 'My sysfs file initialized', longWrite: 'whole' });
   },
 });
