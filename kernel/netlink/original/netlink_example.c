@@ -1,7 +1,7 @@
 /*
  * LAB: the article's netlink module, kept with its bugs so the lab can show
  * them. Only the lines marked LAB differ from the article; see
- * ../README.md for what is wrong and ../ for the corrected code.
+ * kernel/README.md for what is wrong and ../ for the corrected code.
  */
 #include<linux/init.h>
 #include<linux/module.h>
