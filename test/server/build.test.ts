@@ -155,7 +155,8 @@ test('a module that hangs the guest on load: other learners build and type on, a
     await new Promise((r) => setTimeout(r, 3000));
     assert.doesNotMatch(stuck.text(), /\nstill-answering/, 'the hung guest does not answer');
     // The server and the other learner's VM do.
-    const edited = lessonFile('hello', 'hello.c').replace('hello, kernel', 'hello again, kernel');
+    const edited = lessonFile('hello', 'hello.c').replace('"goodbye, %s\\n"', '"goodbye again, %s\\n"');
+    assert.match(edited, /goodbye again/, 'the edit applies to the lesson as it is');
     assert.equal((await other.build([{ name: 'hello.c', text: edited }])).at(-1)?.state, 'done');
     assert.equal(await other.run('echo unaffected'), 'unaffected');
     stuck.send({ type: 'reset' });
