@@ -127,7 +127,7 @@ function checkErrata(node: Code, page: string): void {
     for (const id of ids) {
       // The loader's first pass may have escaped a heading's {#id} to \{#id\}.
       if (!new RegExp(`\\{#${id}\\\\?\\}|\\bid="${id}"`).test(page)) {
-        throw new Error(`errata=… links to #${id}, which this page does not have (give the explanation {#${id}} or id="${id}")`);
+        throw new Error(`errata=… links to #${id}, which this page does not have (give the explanation {#${id}} or <Erratum id="${id}" />)`);
       }
     }
   }

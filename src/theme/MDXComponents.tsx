@@ -8,6 +8,7 @@
 import type {ComponentProps, ReactNode} from 'react';
 import MDXComponents from '@theme-original/MDXComponents';
 import CodeFrame, {isShikiClass} from '@site/src/components/CodeFrame';
+import Erratum from '@site/src/components/Erratum';
 import LabEditor from '@site/src/components/LabEditor';
 import LabTerminal from '@site/src/components/LabTerminal';
 
@@ -31,5 +32,5 @@ function Code(props: CodeProps): ReactNode {
   );
 }
 
-// LabTerminal and LabEditor are global so that a lesson needs no import line (site/AUTHORING.md).
-export default {...MDXComponents, pre: Pre, code: Code, LabTerminal, LabEditor};
+// LabTerminal, LabEditor and Erratum are global so that a lesson needs no import line (site/AUTHORING.md).
+export default {...MDXComponents, pre: Pre, code: Code, LabTerminal, LabEditor, Erratum};

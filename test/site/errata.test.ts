@@ -42,5 +42,5 @@ test('a page whose erratum mark links to no explanation does not build; with the
   };
   await assert.rejects(compile(page('Nothing here.')), /links to #no-license, which this page does not have/);
   await compile(page('### No licence {#no-license}\n\nExplained.'));
-  await compile(page('<span id="no-license" />Explained.'));
+  await compile(page('<Erratum id="no-license" />Explained.'));
 });
