@@ -135,6 +135,8 @@ export class TabMachine {
   /** Control lines waiting while a put is on the wire: its lines must reach the guest together. */
   private held?: string[];
   private puts: Promise<unknown> = Promise.resolve();
+  /** Ends the put on the wire when the machine is destroyed (a reset): its listeners go with it. */
+  private endPut?: () => void;
   private panicked = false;
   private ended = false;
   private destroyed = false;
@@ -310,6 +312,8 @@ export class TabMachine {
           if (e.type === 'exit') reject(new PutError('put: the VM has ended'));
         }),
       );
+      this.endPut = () => reject(new PutError('put: the VM has ended'));
+      offs.push(() => (this.endPut = undefined));
     });
     failed.catch(() => undefined);
     const ask = (lines: string[], matches: (r: PutReply) => boolean): Promise<PutReply> => {
@@ -385,6 +389,7 @@ export class TabMachine {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.endPut?.();
     for (const f of this.unhook.splice(0)) f();
     this.listeners.clear();
     await this.emulator.destroy();

@@ -115,6 +115,18 @@ describe('the tab lab (v86, i386)', () => {
     await guest().exec(`rm ${file.path}`);
   });
 
+  test('a put on the wire when the machine is destroyed (a reset) ends at once, refused', async () => {
+    const going = await restored('hello');
+    const data = randomBytes(200 * 1024);
+    const file = { path: '/lab/hello/put-test.bin', size: data.length, sha256: createHash('sha256').update(data).digest('hex'), mode: 0o644, base64: data.toString('base64') };
+    const put = going.machine.put([file], 60_000);
+    await new Promise((r) => setTimeout(r, 200));
+    const t = performance.now();
+    await going.stop();
+    await assert.rejects(put, /the VM has ended/);
+    assert.ok(performance.now() - t < 5000, 'not left to its timeout');
+  });
+
   test('a put to a path outside the lesson folders is refused before anything is sent', async () => {
     const file = { path: '/etc/passwd', size: 1, sha256: '0'.repeat(64), mode: 0o644, base64: 'eA==' };
     await assert.rejects(guest().machine.put([file], 10_000), /bad guest path/);
