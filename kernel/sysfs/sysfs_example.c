@@ -40,6 +40,8 @@ static ssize_t data_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 	WRITE_ONCE(data, value);
 	pr_info("data set to %d\n", value);
+	/* Wake the programs that poll() this file for POLLPRI. */
+	sysfs_notify(kobj, NULL, attr->attr.name);
 	return count;
 }
 

@@ -4,7 +4,7 @@
 // The lab image is built for the lab kernel; the same recipe, given another
 // ImageTarget, builds the image for Debian's 6.12 kernel (debian-lab.ts).
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { KERNEL_EXAMPLES_DIR, LAB_DIR, REPO_ROOT, cacheRoot } from '../paths.ts';
@@ -175,11 +175,25 @@ export function lessonNames(): string[] {
 
 /**
  * A lesson with a kernel patch (kernel/<lesson>/*.patch: syscall) runs only
- * on the lab kernel, which is built with it; the others build against any
- * kernel's headers.
+ * on the lab kernel, which is built with it; so does a lesson whose code
+ * includes such a lesson's header (compare, which times every lesson's
+ * module). The others build against any kernel's headers.
  */
-export function needsLabKernel(lesson: string): boolean {
-  return readdirSync(join(KERNEL_EXAMPLES_DIR, lesson)).some((f) => f.endsWith('.patch'));
+export function needsLabKernel(lesson: string, seen: Set<string> = new Set()): boolean {
+  const dir = join(KERNEL_EXAMPLES_DIR, lesson);
+  const files = readdirSync(dir);
+  if (files.some((f) => f.endsWith('.patch'))) return true;
+  seen.add(lesson);
+  return lessonsIncluded(dir, files).some((other) => !seen.has(other) && needsLabKernel(other, seen));
+}
+
+/** The other lessons whose headers a lesson's C includes (`#include "../ioctl/ioctl_example.h"`). */
+function lessonsIncluded(dir: string, files: string[]): string[] {
+  const found = new Set<string>();
+  for (const f of files.filter((name) => /\.[ch]$/.test(name))) {
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/^#include\s+"\.\.\/([a-z0-9_-]+)\//gm)) found.add(m[1]!);
+  }
+  return [...found].filter((l) => existsSync(join(KERNEL_EXAMPLES_DIR, l, 'Makefile')));
 }
 
 /** A lab image: every lesson, built against a lab kernel's tree with the toolchain of its architecture. */
@@ -289,6 +303,11 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
     // The lessons' Makefiles include ../lab.mk (../../lab.mk from original/).
     mkdirSync(entry.path('lessons'), { recursive: true });
     cpSync(LAB_MK, entry.path('lessons', 'lab.mk'));
+    // Every lesson is copied before any builds: a lesson may include
+    // another's header (compare includes them all).
+    for (const lesson of lessons) {
+      cpSync(join(KERNEL_EXAMPLES_DIR, lesson), entry.path('lessons', lesson), { recursive: true, filter: (src) => !isBuildOutput(src) });
+    }
     // Lessons build independently, and one lesson's make is mostly serial
     // (Kbuild's passes, modpost, the link): two at a time on two cores
     // halve the image step. Each keeps its own log; the image lists them in
@@ -297,7 +316,6 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
       progress.done(`building lesson ${lesson} against Linux ${target.release}`);
       const work = entry.path('lessons', lesson);
       const lessonLog = entry.path('lessons', `${lesson}.log`);
-      cpSync(join(KERNEL_EXAMPLES_DIR, lesson), work, { recursive: true, filter: (src) => !isBuildOutput(src) });
       for (const sub of [work, join(work, 'original')]) {
         if (!existsSync(join(sub, 'Makefile'))) continue;
         const program = existsSync(join(sub, PROGRAM_SOURCE));
@@ -366,7 +384,8 @@ function appletList(toolchain: Toolchain): string[] {
 }
 
 function isBuildOutput(path: string): boolean {
-  return /(\.(o|ko|mod|mod\.c|cmd|a)|modules\.order|Module\.symvers|\/user_program)$/.test(path);
+  // A lesson's programs are named <something>_program, as .gitignore knows.
+  return /(\.(o|ko|mod|mod\.c|cmd|a)|modules\.order|Module\.symvers|\/[a-z0-9]+(_[a-z0-9]+)*_program)$/.test(path);
 }
 
 /** What goes into the guest from a built lesson: modules, programs, and the sources to read. */

@@ -46,6 +46,81 @@ describeLesson('signal', {
       });
       await expectRun(vm(), 'rmmod signal_example', { status: 0 });
     });
+
+    // signal_poll.ko: /dev/my_events, how drivers tell a process that something happened.
+    test('signal_poll loads, makes /dev/my_events, unloads and leaves nothing behind; twice', async () => {
+      for (let i = 0; i < 2; i++) {
+        await expectRun(vm(), 'insmod signal_poll.ko', { out: '', status: 0 });
+        await expectRun(vm(), 'test -c /dev/my_events && test -d /sys/class/signal_poll', { status: 0 });
+        // A new module starts with no event pending, whatever the last one had.
+        await expectRun(vm(), './poll_program nonblock', { out: 'read: Resource temporarily unavailable\n', status: 1 });
+        await expectRun(vm(), 'echo > /dev/my_events && ./poll_program nonblock', { out: 'Events since the last read: 1\n', status: 0 });
+        await expectRun(vm(), 'echo > /dev/my_events && rmmod signal_poll', { out: '', status: 0 });
+        await expectRun(vm(), 'ls /dev/my_events /sys/class/signal_poll 2>/dev/null', { status: 1 });
+      }
+      await expectRun(vm(), 'dmesg | grep signal_poll:', {
+        out: /^(.*signal_poll: \/dev\/my_events ready\n.*signal_poll: exited\n){2}$/,
+      });
+    });
+
+    test('events are counted until a read takes them all; then a non-blocking read gets EAGAIN', async () => {
+      await expectRun(vm(), 'insmod signal_poll.ko', { status: 0 });
+      await expectRun(vm(), 'for i in 1 2 3; do echo > /dev/my_events; done; ./poll_program nonblock', {
+        out: 'Events since the last read: 3\n',
+        status: 0,
+      });
+      await expectRun(vm(), './poll_program nonblock', { out: 'read: Resource temporarily unavailable\n', status: 1 });
+    });
+
+    test('a read without room for the whole line is refused (EINVAL), and the event stays', async () => {
+      await expectRun(vm(), 'echo > /dev/my_events; dd if=/dev/my_events bs=4 count=1 2>&1 >/dev/null', { out: /Invalid argument/ });
+      await expectRun(vm(), './poll_program nonblock', { out: 'Events since the last read: 1\n', status: 0 });
+    });
+
+    test('a blocking read sleeps until an event comes, and a signal ends the wait', async () => {
+      await expectRun(vm(), '(head -n 1 /dev/my_events & sleep 0.5; kill -0 $! && echo "still reading"; echo > /dev/my_events; wait $!)', {
+        out: 'still reading\n1\n',
+        status: 0,
+      });
+      // wait_event_interruptible(): SIGTERM from timeout ends the read (128 + 15).
+      await expectRun(vm(), 'timeout 1 head -n 1 /dev/my_events', { status: 143 });
+    });
+
+    test('poll() waits until an event and not before, then reports POLLIN', async () => {
+      await expectRun(vm(), './poll_program poll 1', { out: 'Waiting with poll()\npoll: no event within 1 s\n', status: 1 });
+      await expectRun(vm(), '(./poll_program poll & sleep 0.5; kill -0 $! && echo "still waiting"; echo > /dev/my_events; wait $!)', {
+        out: 'Waiting with poll()\nstill waiting\npoll: POLLIN\nEvents since the last read: 1\n',
+        status: 0,
+      });
+    });
+
+    test('O_ASYNC: SIGIO comes with SI_KERNEL, or after F_SETSIG with POLL_IN, the fd and the band', async () => {
+      await expectRun(vm(), '(./poll_program async & sleep 1; echo > /dev/my_events; wait $!)', {
+        out: 'Waiting for SIGIO\nSIGIO: si_code SI_KERNEL\nEvents since the last read: 1\n',
+        status: 0,
+      });
+      await expectRun(vm(), '(./poll_program async-setsig & sleep 1; echo > /dev/my_events; wait $!)', {
+        out: 'Waiting for SIGIO\nSIGIO: si_code POLL_IN, si_fd 3, si_band POLLIN|POLLRDNORM\nEvents since the last read: 1\n',
+        status: 0,
+      });
+      await expectRun(vm(), './poll_program async 1', { out: 'Waiting for SIGIO\nno SIGIO within 1 s\n', status: 1 });
+    });
+
+    test('the last close takes the file off the fasync list: no SIGIO after it', async () => {
+      await expectRun(vm(), '(./poll_program closed 2 & sleep 1; echo > /dev/my_events; wait $!)', {
+        out: 'Closed the file; waiting 2 s for SIGIO\nNo SIGIO: the close took the file off the list\n',
+        status: 0,
+      });
+      await expectRun(vm(), './poll_program nonblock', { out: 'Events since the last read: 1\n', status: 0 });
+    });
+
+    test('an open file holds the module: rmmod fails while a reader waits, and works after', async () => {
+      await expectRun(vm(), '(head -n 1 /dev/my_events & sleep 0.5; rmmod signal_poll; echo "rmmod=$?"; echo > /dev/my_events; wait $!)', {
+        out: /^rmmod: .*signal_poll.*\nrmmod=1\n1\n$/,
+        status: 0,
+      });
+      await expectRun(vm(), 'rmmod signal_poll', { out: '', status: 0 });
+    });
   },
   original: (vm) => {
     test('has no device node until someone runs mknod', async () => {

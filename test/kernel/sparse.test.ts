@@ -9,7 +9,7 @@
 // sparse's findings at all.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -42,8 +42,12 @@ before(() => {
   });
 });
 
+// Folders with a module (obj-m): compare has only a user program.
 const folders = lessonNames().flatMap((lesson) =>
-  [lesson, `${lesson}/original`].filter((f) => existsSync(join(KERNEL_EXAMPLES_DIR, f, 'Makefile'))),
+  [lesson, `${lesson}/original`].filter((f) => {
+    const makefile = join(KERNEL_EXAMPLES_DIR, f, 'Makefile');
+    return existsSync(makefile) && /^obj-m\b/m.test(readFileSync(makefile, 'utf8'));
+  }),
 );
 
 for (const folder of folders) {
@@ -54,7 +58,10 @@ for (const folder of folders) {
     const out = `${r.stdout}${r.stderr}`;
     assert.equal(r.status, 0, out);
     // Every module source was given to sparse (C=2 checks them all, built or not).
-    const sources = readdirSync(dir).filter((f) => f.endsWith('.c') && f !== 'user_program.c' && !f.endsWith('.mod.c'));
+    // A module has a MODULE_LICENSE; user_program.c, and any other program of the lesson, has none.
+    const sources = readdirSync(dir).filter(
+      (f) => f.endsWith('.c') && !f.endsWith('.mod.c') && /\bMODULE_LICENSE\(/.test(readFileSync(join(dir, f), 'utf8')),
+    );
     assert.ok(sources.length > 0, `no module source in ${folder}`);
     for (const c of sources) assert.match(out, new RegExp(`^\\s+CHECK\\s+${join(dir, c)}$`, 'm'), `sparse did not check ${c}`);
     // Diagnostics on a source line, sparse's or gcc's (modpost's have another form).
