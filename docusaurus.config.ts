@@ -71,6 +71,9 @@ const config: Config = {
 
   plugins: [generatedFilesAsAuto, tabAssets, lessonSources],
 
+  // On every page: whether the exercises' solutions show (a workshop's server or a link can hide them).
+  clientModules: ['./src/client/solutions.ts'],
+
   themes: [
     [
       '@easyops-cn/docusaurus-search-local',

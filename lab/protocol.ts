@@ -21,6 +21,35 @@ export function labSocketUrl(loc: { protocol: string; host: string }): string {
 /** Session counts and lessons, as JSON, for the same origin only. */
 export const LAB_STATUS_PATH = '/lab/status';
 
+/**
+ * Whether the lessons' reference solutions show. A workshop's server hides
+ * them for the whole class (its status says `solutions: 'hidden'`); a
+ * syllabus link hides them with `?solutions=hidden` (`shown` undoes that).
+ */
+export type SolutionsVisibility = 'shown' | 'hidden';
+/** The URL parameter that sets SolutionsVisibility for a reader. */
+export const SOLUTIONS_PARAM = 'solutions';
+
+/** What LAB_STATUS_PATH answers (the parts a page reads). */
+export interface LabStatus {
+  readonly sessions: number;
+  readonly lessons: readonly string[];
+  /** Present when the server's operator decided; absent from servers before it existed. */
+  readonly solutions?: SolutionsVisibility;
+}
+
+/** A lab server's status, or undefined for anything else (a static host's 404 or fallback page). */
+export function parseLabStatus(body: unknown): LabStatus | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const {sessions, lessons, solutions} = body as Record<string, unknown>;
+  if (typeof sessions !== 'number' || !Array.isArray(lessons)) return undefined;
+  return {
+    sessions,
+    lessons: lessons.filter((l): l is string => typeof l === 'string'),
+    ...(solutions === 'hidden' || solutions === 'shown' ? {solutions} : {}),
+  };
+}
+
 /** Largest client frame in bytes; the server closes the connection (1009) above it. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Largest `input` payload, in characters. */

@@ -24,6 +24,7 @@ import {readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import type {Code, Root} from 'mdast';
 import {LANGUAGE_NAMES, parseErrata, parseLineRanges} from './shiki.ts';
+import {codeNodes} from './tree-walk.ts';
 
 export interface IncludeCodeOptions {
   /** The repository root; file= paths are relative to it. */
@@ -35,14 +36,6 @@ interface Source {
   value?: unknown;
 }
 
-type Node = Root | Root['children'][number];
-
-function* codeNodes(node: Node): Generator<Code> {
-  if (node.type === 'code') yield node;
-  if ('children' in node) {
-    for (const child of node.children) yield* codeNodes(child);
-  }
-}
 
 function where(file: Source, node: Code): string {
   return `${file.path ?? '<mdx>'}:${node.position?.start.line ?? '?'}`;

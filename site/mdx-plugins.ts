@@ -5,6 +5,8 @@
  *
  * - site/include-code.ts fills `file=` fences from the repository;
  * - site/runnable-steps.ts checks the page's runnable steps as a whole;
+ * - site/solution-blocks.ts marks each exercise's solution <details>;
+ * - site/lesson-front-matter.ts checks a lesson's objectives, prerequisites and time;
  * - shiki (site/shiki.ts) highlights every fence and marks the steps.
  *
  * The remark plugins run before Docusaurus' own, so that everything after
@@ -14,7 +16,9 @@ import type {MDXPlugin} from '@docusaurus/mdx-loader';
 import rehypeShiki from '@shikijs/rehype';
 import {REPO_ROOT} from '../lab/paths.ts';
 import remarkIncludeCode from './include-code.ts';
+import remarkLessonFrontMatter from './lesson-front-matter.ts';
 import remarkRunnableSteps from './runnable-steps.ts';
+import remarkSolutionBlocks from './solution-blocks.ts';
 import {shikiOptions} from './shiki.ts';
 
 export interface MdxPlugins {
@@ -23,6 +27,6 @@ export interface MdxPlugins {
 }
 
 export const mdxPlugins: MdxPlugins = {
-  beforeDefaultRemarkPlugins: [[remarkIncludeCode, {root: REPO_ROOT}], remarkRunnableSteps],
+  beforeDefaultRemarkPlugins: [[remarkIncludeCode, {root: REPO_ROOT}], remarkRunnableSteps, remarkSolutionBlocks, remarkLessonFrontMatter],
   rehypePlugins: [[rehypeShiki, shikiOptions]],
 };

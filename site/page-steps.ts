@@ -7,6 +7,7 @@
 import type {Root} from 'mdast';
 import type {ConsoleIndex} from '../lab/protocol.ts';
 import {parseStep, stepAnchor, type Step} from './step-format.ts';
+import {walk, type Node} from './tree-walk.ts';
 
 export interface PageSteps {
   /** The lab the page's <LabTerminal lesson="…"> starts, if it has one. */
@@ -16,14 +17,6 @@ export interface PageSteps {
   readonly terminals: readonly ConsoleIndex[];
 }
 
-type Node = Root | Root['children'][number];
-
-function* walk(node: Node): Generator<Node> {
-  yield node;
-  if ('children' in node) {
-    for (const child of node.children) yield* walk(child as Node);
-  }
-}
 
 interface Terminal {
   readonly lesson: string;

@@ -2,9 +2,9 @@
 // then serve the site and the lab on one URL.
 //
 //   tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]...
-//                          [--no-site-build] [--kvm] [--max-sessions N] [--pool-size N] …
+//                          [--no-site-build] [--kvm] [--hide-solutions] [--max-sessions N] [--pool-size N] …
 //
-// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_ALLOW_ORIGINS
+// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_HIDE_SOLUTIONS=1, UKLAB_ALLOW_ORIGINS
 // (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -26,13 +26,15 @@ async function main(): Promise<void> {
       'allow-origin': { type: 'string', multiple: true },
       'no-site-build': { type: 'boolean', default: false },
       kvm: { type: 'boolean', default: false },
+      'hide-solutions': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       ...Object.fromEntries(limitKeys.map((k) => [flagName(k), { type: 'string' as const }])),
     },
   });
   if (values.help) {
-    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm]
+    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm] [--hide-solutions]
   --kvm (or UKLAB_ACCEL=kvm): run the VMs under KVM if a probe boot works, else TCG
+  --hide-solutions (or UKLAB_HIDE_SOLUTIONS=1): the lessons' pages hide the exercises' reference solutions, for a workshop
 limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`).join(', ')}`);
     return;
   }
@@ -62,7 +64,8 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
     console.error('lab server: the site build failed; serving what is in build/, if anything');
   }
   const accel = values.kvm ? 'kvm' : accelFromEnv(env);
-  const server = await startLabServer({ lab, tabLab, host, port, token, allowOrigins, limits, accel, siteRoot: SITE_ROOT });
+  const hideSolutions = values['hide-solutions'] === true || env.UKLAB_HIDE_SOLUTIONS === '1';
+  const server = await startLabServer({ lab, tabLab, host, port, token, allowOrigins, limits, accel, hideSolutions, siteRoot: SITE_ROOT });
   // Before the address is printed: whoever reads it may send SIGTERM at once.
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -73,7 +76,7 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
       void server.close().then(() => process.exit(0));
     });
   }
-  console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted)`);
+  console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted${hideSolutions ? ', solutions hidden' : ''})`);
   if (token) {
     // In the fragment, which browsers never send: the page keeps it for this
     // origin and sends it only in the lab's hello frame.

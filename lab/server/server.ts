@@ -22,7 +22,7 @@ import { QemuMachine, type MachineSpec } from './lab-machine.ts';
 import { readableVMFiles, UNPRIVILEGED } from '../vm/unprivileged.ts';
 import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts';
 import { MachinePool } from './pool.ts';
-import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH } from '../protocol.ts';
+import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH, type SolutionsVisibility } from '../protocol.ts';
 import { SessionRegistry } from './sessions.ts';
 import { AuthThrottle, ConnectionGate } from './gate.ts';
 import { quote, RateLimitedLog } from './log.ts';
@@ -42,6 +42,8 @@ export interface LabServerOptions {
   siteRoot: string;
   /** kvm is an opt-in, probed once at start: TCG (the default) when it does not boot in time. */
   accel?: Accel;
+  /** The site's pages hide the exercises' reference solutions (a workshop); its status says so. */
+  hideSolutions?: boolean;
   /** Run each QEMU as a user and group of its own (lab/vm/unprivileged.ts); the default when the server runs as root. */
   dropPrivileges?: boolean;
   log?: (message: string) => void;
@@ -123,6 +125,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden\n');
       return true;
     }
+    const solutions: SolutionsVisibility = opts.hideSolutions ? 'hidden' : 'shown';
     const body = JSON.stringify({
       sessions: registry.size,
       liveVMs: registry.liveVMs,
@@ -131,6 +134,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       connections: gate.stats,
       builds: typeof builds === 'string' ? undefined : queue.stats,
       lessons: [...lessons],
+      solutions,
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
     return true;

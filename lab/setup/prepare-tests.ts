@@ -10,6 +10,8 @@ import { DEBIAN_KERNEL_PACKAGES, LAB_PACKAGES, TAB_LAB_PACKAGES, ensureHostPacka
 
 export const TEST_PACKAGES: readonly HostPackage[] = [
   { name: 'chromium', why: 'end-to-end tests in a headless browser' },
+  { name: 'fonts-noto-cjk', why: 'end-to-end tests: screenshots of the Chinese pages show real glyphs, not boxes (test/e2e/print.test.ts)' },
+  { name: 'poppler-utils', why: 'end-to-end tests: a lesson printed to PDF is read back (pdftoppm, pdftotext; test/e2e/print.test.ts)' },
   { name: 'sparse', why: "tests: sparse over the lessons' modules, for the __user annotations (test/kernel/sparse.test.ts)" },
   ...DEBIAN_KERNEL_PACKAGES,
 ];

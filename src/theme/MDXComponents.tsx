@@ -11,9 +11,12 @@ import CodeFrame, {isShikiClass} from '@site/src/components/CodeFrame';
 import Erratum from '@site/src/components/Erratum';
 import LabEditor from '@site/src/components/LabEditor';
 import LabTerminal from '@site/src/components/LabTerminal';
+import {quizComponents} from '@site/src/components/Quiz';
+import SolutionGate from '@site/src/components/Solutions';
 
 type PreProps = ComponentProps<typeof MDXComponents.pre>;
 type CodeProps = ComponentProps<typeof MDXComponents.code>;
+type DetailsProps = ComponentProps<typeof MDXComponents.details> & {'data-solution'?: string};
 
 function Pre(props: PreProps): ReactNode {
   return isShikiClass(props.className, 'shiki') ? (
@@ -32,5 +35,14 @@ function Code(props: CodeProps): ReactNode {
   );
 }
 
+// An exercise's solution (marked by site/solution-blocks.ts) hides when a workshop or a link asks.
+// Docusaurus compiles an MDX <details> to the `Details` component; `details` is there for HTML ones.
+function Details(props: DetailsProps): ReactNode {
+  const exercise = props['data-solution'];
+  const details = <MDXComponents.details {...props} />;
+  return exercise === undefined ? details : <SolutionGate exercise={exercise}>{details}</SolutionGate>;
+}
+
 // LabTerminal, LabEditor and Erratum are global so that a lesson needs no import line (site/AUTHORING.md).
-export default {...MDXComponents, pre: Pre, code: Code, LabTerminal, LabEditor, Erratum};
+// The quiz's Quiz, Question, Choice and Explanation likewise (src/components/Quiz).
+export default {...MDXComponents, pre: Pre, code: Code, details: Details, Details, LabTerminal, LabEditor, Erratum, ...quizComponents};

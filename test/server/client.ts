@@ -184,7 +184,7 @@ export async function serverTestLab(): Promise<Lab> {
 
 export async function startTestServer(
   limits: Partial<Limits> = {},
-  opts: { token?: string; siteRoot?: string; log?: (line: string) => void; tab?: boolean } = {},
+  opts: { token?: string; siteRoot?: string; log?: (line: string) => void; tab?: boolean; hideSolutions?: boolean } = {},
 ): Promise<LabServer> {
   const lab = await serverTestLab();
   return startLabServer({
@@ -193,6 +193,7 @@ export async function startTestServer(
     host: '127.0.0.1',
     port: 0,
     token: opts.token,
+    hideSolutions: opts.hideSolutions,
     limits: { ...defaultLimits(), poolSize: 1, maxBooting: 1, maxSessions: 4, ...limits },
     siteRoot: opts.siteRoot ?? '/nonexistent',
     log: opts.log ?? (() => undefined),

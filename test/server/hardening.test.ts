@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { LAB_SOCKET_PATH, LAB_STATUS_PATH, PROTOCOL_VERSION } from '../../lab/protocol.ts';
+import { LAB_SOCKET_PATH, LAB_STATUS_PATH, PROTOCOL_VERSION, parseLabStatus } from '../../lab/protocol.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
 import { childQemuPids, waitGone } from '../helpers/processes.ts';
@@ -231,6 +231,21 @@ describe('the lab status and refused upgrades', () => {
     } finally {
       await server.close();
     }
+  });
+
+  test("/lab/status says whether the pages hide solutions, as the server's option says", async () => {
+    const status = async (hideSolutions?: boolean): Promise<unknown> => {
+      const server = await startTestServer({ poolSize: 0 }, { hideSolutions });
+      try {
+        const res = await fetch(`${server.url}${LAB_STATUS_PATH}`);
+        return parseLabStatus(await res.json())?.solutions;
+      } finally {
+        await server.close();
+      }
+    };
+    assert.equal(await status(true), 'hidden');
+    assert.equal(await status(false), 'shown');
+    assert.equal(await status(undefined), 'shown');
   });
 
   test('a refused upgrade is logged short, escaped and at a bounded rate', async () => {

@@ -1,12 +1,12 @@
 /*
  * Where the page's lab VM runs: on the lab server of the page's origin
  * (when it has one), or in the reader's tab (v86). The page asks its origin
- * for LAB_STATUS_PATH once; the reader may switch, and the choice is kept
+ * for its lab status once (../lab-status.ts); the reader may switch, and the choice is kept
  * in localStorage. The answer is one store for the whole page, so that
  * every terminal and the steps' output (data-lab-backend on <html>, which
  * src/css/custom.css reads) agree.
  */
-import {LAB_STATUS_PATH} from '../../../lab/protocol.ts';
+import {fetchLabStatus, labStatus, type FetchFn} from '../lab-status.ts';
 import type {Backend} from '../../../site/step-format.ts';
 
 export type {Backend};
@@ -35,14 +35,8 @@ export function pickBackend(chosen: Backend | undefined, serverAvailable: boolea
 }
 
 /** Does the origin answer LAB_STATUS_PATH like a lab server (JSON, not a static host's 404 or fallback page)? */
-export function hasLabServer(fetchFn: (url: string, init?: RequestInit) => Promise<Response> = fetch): Promise<boolean> {
-  // Promises, not async/await: the site's Babel makes a state machine of that, and this is on every lesson page.
-  return fetchFn(LAB_STATUS_PATH, {cache: 'no-store', credentials: 'same-origin'})
-    .then((res) => (res.ok ? res.json() : undefined))
-    .then(
-      (body: unknown) => typeof body === 'object' && body !== null && 'sessions' in body,
-      () => false,
-    );
+export function hasLabServer(fetchFn?: FetchFn): Promise<boolean> {
+  return (fetchFn ? fetchLabStatus(fetchFn) : labStatus()).then((status) => status !== undefined);
 }
 
 function storage(): Storage | undefined {
