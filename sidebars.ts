@@ -1,7 +1,7 @@
 /*
  * One sidebar, in the order of the article the lessons grew from: first
  * the map, then what a module is, then the six mechanisms, then how to
- * choose, then the teachers' page. Items are doc ids (set in front
+ * choose, the glossary, then the teachers' page. Items are doc ids (set in front
  * matter), so renaming a file cannot move a lesson.
  */
 import type {SidebarsConfig} from '@docusaurus/plugin-content-docs';
@@ -17,6 +17,7 @@ const sidebars: SidebarsConfig = {
       items: ['syscall', 'signal', 'mmap', 'ioctl', 'netlink', 'procfs-sysfs'],
     },
     'choosing',
+    'glossary',
     'instructors',
   ],
 };
