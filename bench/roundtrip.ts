@@ -2,14 +2,14 @@
 // program, run in a fresh VM of each lab a reader can get (x86-64 under
 // QEMU, the lab server's; i386 in v86, the reader's tab, restored from the
 // state the page downloads), RUNS times each, with the lessons' modules
-// loaded as the choosing page's step loads them. Each figure is the median
+// loaded by the choosing page's own steps, read from the page. Each figure is the median
 // of the runs' medians. `--write` puts them in kernel/compare/measured.json,
 // which the page's table and chart read.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lab } from '../lab/builder/lab.ts';
 import { buildTabLab, readTabState } from '../lab/builder/tab-lab.ts';
-import { KERNEL_EXAMPLES_DIR } from '../lab/paths.ts';
+import { KERNEL_EXAMPLES_DIR, REPO_ROOT } from '../lab/paths.ts';
 import { nodeTabMachine } from '../lab/tab/node-emulator.ts';
 import { TabVM } from '../lab/tab/tab-vm.ts';
 import { bootLabVM } from '../lab/vm/boot.ts';
@@ -26,14 +26,19 @@ import {
   type Measured,
   type Run,
 } from '../src/components/RoundTripChart/measured.ts';
+import { extractSteps } from '../site/steps.ts';
 import type { Row } from './table.ts';
 
 const RUNS = Number(process.env.BENCH_ROUNDTRIP_RUNS ?? 5);
 export const MEASURED_JSON = join(KERNEL_EXAMPLES_DIR, 'compare', 'measured.json');
 
-/** The choosing page's step (docs/choosing.mdx, #step-compare), word for word. */
-export const LOAD_MODULES = 'for m in syscall ioctl netlink procfs sysfs signal mmap; do insmod ../$m/${m}_example.ko; done';
-export const PROGRAM = './user_program';
+/** The commands of one of the choosing page's steps, read from the page, so the bench runs what the page shows. */
+function pageStep(name: string): string[] {
+  const page = join(REPO_ROOT, 'docs', 'choosing.mdx');
+  const step = extractSteps(readFileSync(page, 'utf8'), page).steps.find((s) => s.role.kind === 'step' && s.role.name === name);
+  if (!step) throw new Error(`roundtrip: ${page} has no step=${name}`);
+  return step.commands.map((c) => c.command);
+}
 
 interface Shell {
   exec(command: string, opts?: { timeoutMs?: number }): Promise<{ output: string; status: number }>;
@@ -54,9 +59,10 @@ async function runsOn(lab: LabName, boot: () => Promise<Shell>): Promise<LabFigu
     const vm = await boot();
     try {
       kernel = (await check(vm, 'uname -r')).trim();
-      await check(vm, LOAD_MODULES);
+      for (const command of pageStep('compare-load')) await check(vm, command);
+      const [program] = pageStep('compare');
       const t = performance.now();
-      const out = await check(vm, PROGRAM);
+      const out = await check(vm, program!);
       const ms = performance.now() - t;
       runs.push(parseRun(out));
       console.error(`roundtrip: ${lab} run ${i + 1}/${RUNS}, ${ms.toFixed(0)} ms\n${out}`);
