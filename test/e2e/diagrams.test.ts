@@ -6,15 +6,13 @@
 // lesson's own code name functions that the lesson's sources really have.
 // Screenshots of every diagram land in test-results/screenshots.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import { launchChromium } from '../helpers/browser.ts';
-import { serveStatic, type StaticSite } from '../helpers/static-site.ts';
+import { useBuiltSite } from '../helpers/built-site.ts';
 
-const SITE = join(REPO_ROOT, 'build');
 const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
 
 /** Each page, the diagram it shows, and the folders of its lesson's code under kernel/ (none: the overview). */
@@ -33,19 +31,10 @@ const LOCALES = [
 ] as const;
 const THEMES = ['light', 'dark'] as const;
 
-let site: StaticSite;
-let browser: Browser;
+const web = useBuiltSite();
 
-before(async () => {
-  assert.ok(existsSync(join(SITE, 'zh-Hans')), 'the site is built for both locales (pretest)');
+before(() => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  site = await serveStatic(SITE);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
 });
 
 interface Rect {
@@ -189,10 +178,10 @@ for (const locale of LOCALES) {
     for (const lesson of LESSONS) {
       test(`/${locale.prefix}${lesson.slug}: the ${lesson.mechanism} diagram reads in light and dark mode`, { timeout: 60_000 }, async () => {
         for (const theme of THEMES) {
-          const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+          const page = await web.browser.newPage({ viewport: { width: 1280, height: 900 } });
           try {
             await page.addInitScript((t) => localStorage.setItem('theme', t), theme);
-            await page.goto(new URL(`${locale.prefix}${lesson.slug}`, site.url).href, { waitUntil: 'networkidle' });
+            await page.goto(new URL(`${locale.prefix}${lesson.slug}`, web.site.url).href, { waitUntil: 'networkidle' });
             assert.equal(await page.locator('html').getAttribute('data-theme'), theme);
             const d = await measure(page, lesson.mechanism);
             const where = `${locale.name} /${lesson.slug} (${theme})`;

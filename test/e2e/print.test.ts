@@ -6,40 +6,29 @@
 // on screen, not as boxes, and their text reads back from the PDF.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { after, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import { launchChromium } from '../helpers/browser.ts';
-import { serveStatic, type StaticSite } from '../helpers/static-site.ts';
+import { useBuiltSite } from '../helpers/built-site.ts';
 
-const SITE = join(REPO_ROOT, 'build');
 const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
 const work = mkdtempSync(join(tmpdir(), 'uklab-print-'));
-let site: StaticSite;
-let browser: Browser;
+const web = useBuiltSite();
 
-before(async () => {
-  assert.ok(existsSync(join(SITE, 'zh-Hans')), 'the site is built for both locales (pretest)');
-  site = await serveStatic(SITE);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
+after(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
 /** A page of the site, in the theme given, printed to a PDF file. */
 async function printed(path: string, theme: 'light' | 'dark'): Promise<{ pdf: string; title: string }> {
-  const page = await browser.newPage();
+  const page = await web.browser.newPage();
   try {
     // Docusaurus keeps the reader's theme in localStorage under 'theme'.
     await page.addInitScript((t) => window.localStorage.setItem('theme', t), theme);
-    await page.goto(new URL(path, site.url).href, { waitUntil: 'networkidle' });
+    await page.goto(new URL(path, web.site.url).href, { waitUntil: 'networkidle' });
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);
     const title = (await page.locator('article h1').first().textContent()) ?? '';
     const pdf = join(work, `${path.replace(/\W+/g, '_')}-${theme}.pdf`);
@@ -107,9 +96,9 @@ describe('a lesson printed to PDF', () => {
     const { pdf } = await printed('/zh-Hans/signal', 'light');
     assert.match(pdfText(pdf), /内核/);
 
-    const page: Page = await browser.newPage();
+    const page: Page = await web.browser.newPage();
     try {
-      await page.goto(new URL('/zh-Hans/signal', site.url).href, { waitUntil: 'networkidle' });
+      await page.goto(new URL('/zh-Hans/signal', web.site.url).href, { waitUntil: 'networkidle' });
       const heading = page.locator('article h1').first();
       // Chromium says which fonts it drew a node's text with, and how many glyphs each drew.
       const cdp = await page.context().newCDPSession(page);

@@ -8,16 +8,14 @@
 // Then: the quiz without JavaScript (the answer in a <details>), and its
 // text readable in the dark theme.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import { launchChromium } from '../helpers/browser.ts';
-import { serveStatic, type StaticSite } from '../helpers/static-site.ts';
+import { useBuiltSite } from '../helpers/built-site.ts';
 import { readQuiz } from '../helpers/quiz-shape.ts';
 
-const SITE = join(REPO_ROOT, 'build');
 const ZH_CODE = JSON.parse(readFileSync(join(REPO_ROOT, 'i18n/zh-Hans/code.json'), 'utf8')) as Record<string, { message: string }>;
 
 const PAGES = [
@@ -37,19 +35,7 @@ const PAGES = [
   },
 ];
 
-let site: StaticSite;
-let browser: Browser;
-
-before(async () => {
-  assert.ok(existsSync(join(SITE, 'zh-Hans')), 'the site is built for both locales (npx docusaurus build)');
-  site = await serveStatic(SITE);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const web = useBuiltSite();
 
 /** What has the keyboard focus, described well enough to assert on. */
 function focused(page: Page): Promise<string> {
@@ -63,7 +49,7 @@ function focused(page: Page): Promise<string> {
 
 /** Opens a lesson with its quiz hydrated, the keyboard focus just before the first question. */
 async function openQuiz(page: Page, path: string, id: string): Promise<Locator> {
-  await page.goto(`${site.url}${path}`);
+  await page.goto(`${web.site.url}${path}`);
   const quiz = page.locator(`section[data-quiz="${id}"]`);
   // The Check buttons exist only once React has hydrated the page.
   await quiz.locator('fieldset').first().locator('button').waitFor({ timeout: 30_000 });
@@ -82,7 +68,7 @@ describe('answering a question with the keyboard only', () => {
       const wrong = right === 0 ? 1 : 0;
       const qid = `${shape.id}-q1`;
 
-      const page = await browser.newPage();
+      const page = await web.browser.newPage();
       try {
         const quiz = await openQuiz(page, p.path, shape.id);
         const question = quiz.locator(`fieldset#${qid}`);
@@ -138,10 +124,10 @@ describe('answering a question with the keyboard only', () => {
 test('without JavaScript, each question offers its answer and explanation in a <details>', { timeout: 60_000 }, async () => {
   const p = PAGES[0]!;
   const shape = readQuiz(readFileSync(p.mdx, 'utf8'), p.mdx);
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await web.browser.newContext({ javaScriptEnabled: false });
   try {
     const page = await context.newPage();
-    await page.goto(`${site.url}${p.path}`);
+    await page.goto(`${web.site.url}${p.path}`);
     const questions = page.locator(`section[data-quiz="${shape.id}"] fieldset`);
     assert.equal(await questions.count(), shape.questions.length);
     assert.equal(await questions.locator('button').count(), 0, 'no Check button that could not work');
@@ -188,7 +174,7 @@ function contrast(element: Locator): Promise<number> {
 test('in the dark theme, the prompt, the choices, the verdict and the explanation are readable', { timeout: 60_000 }, async () => {
   const p = PAGES[0]!;
   const shape = readQuiz(readFileSync(p.mdx, 'utf8'), p.mdx);
-  const page = await browser.newPage({ colorScheme: 'dark' });
+  const page = await web.browser.newPage({ colorScheme: 'dark' });
   try {
     const quiz = await openQuiz(page, p.path, shape.id!);
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');

@@ -3,30 +3,13 @@
 // reader shows them), and a workshop's lab server started with
 // hideSolutions, which the reader cannot undo.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { REPO_ROOT } from '../../lab/paths.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import type { LabServer } from '../../lab/server/server.ts';
-import { launchChromium } from '../helpers/browser.ts';
-import { serveStatic, type StaticSite } from '../helpers/static-site.ts';
+import { BUILT_SITE, useBuiltSite } from '../helpers/built-site.ts';
 import { startTestServer } from '../server/client.ts';
 
-const SITE = join(REPO_ROOT, 'build');
-let site: StaticSite;
-let browser: Browser;
-
-before(async () => {
-  assert.ok(existsSync(join(SITE, 'index.html')), 'the site is built (pretest)');
-  site = await serveStatic(SITE);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const web = useBuiltSite();
 
 const solutions = (page: Page) => page.locator('details[data-solution]');
 const notices = (page: Page) => page.locator('[data-solution-hidden]');
@@ -38,15 +21,15 @@ async function hydrated(page: Page): Promise<void> {
 
 describe('hiding the solutions', () => {
   test('a link hides them on its page and the next, until the reader shows them', { timeout: 60_000 }, async () => {
-    const page = await browser.newPage();
+    const page = await web.browser.newPage();
     try {
-      await page.goto(new URL('/signal', site.url).href);
+      await page.goto(new URL('/signal', web.site.url).href);
       await hydrated(page);
       const exercises = await solutions(page).count();
       assert.ok(exercises >= 3, `${exercises} solutions on /signal`);
       assert.equal(await notices(page).count(), 0);
 
-      await page.goto(new URL('/signal?solutions=hidden', site.url).href);
+      await page.goto(new URL('/signal?solutions=hidden', web.site.url).href);
       await hydrated(page);
       await notices(page).first().waitFor();
       assert.equal(await notices(page).count(), exercises, 'one line in place of each solution');
@@ -73,9 +56,9 @@ describe('hiding the solutions', () => {
 
   test('a workshop server hides them for every learner; a link cannot show them', { timeout: 60_000 }, async () => {
     let server: LabServer | undefined;
-    const page = await browser.newPage();
+    const page = await web.browser.newPage();
     try {
-      server = await startTestServer({ poolSize: 0 }, { siteRoot: SITE, hideSolutions: true });
+      server = await startTestServer({ poolSize: 0 }, { siteRoot: BUILT_SITE, hideSolutions: true });
       await page.goto(`${server.url}/zh-Hans/ioctl?solutions=shown`);
       await notices(page).first().waitFor();
       assert.equal(await solutions(page).count(), 0);
