@@ -167,12 +167,21 @@ export function typedText(step: Step): string {
 
 /*
  * Kernel log timestamps differ on every boot: `[    2.596127] ` becomes
- * `[T] `. A page's lines and the guest's output go through this, here and in
- * the kernel tests (test/helpers/guest.ts), so either may show a real
- * timestamp or [T].
+ * `[T] `. So does the start of a line of the kernel's trace buffer
+ * (`cat /sys/kernel/tracing/trace`): the task's name right-aligned, its
+ * `-PID` padded to 7, the CPU, the flags (`.N...` when a reschedule
+ * happened to be pending) and the time:
+ *
+ *       user_program-93      [000] .....     2.466315: sys_ioctl(fd: 3, …)
+ *
+ * becomes `    user_program-P [000] F T: sys_ioctl(fd: 3, …)`. A page's
+ * lines and the guest's output go through this, here and in the kernel
+ * tests (test/helpers/guest.ts), so either may show a real line.
  */
 export function normaliseTimestamps(text: string): string {
-  return text.replace(/^\[\s*(?:\d+\.\d+|T)\] /gm, '[T] ');
+  return text
+    .replace(/^\[\s*(?:\d+\.\d+|T)\] /gm, '[T] ')
+    .replace(/^( *\S[^\n]*?)-\d+ +(\[\d{3}\]) \S+ +\d+\.\d{6}: /gm, '$1-P $2 F T: ');
 }
 
 /**

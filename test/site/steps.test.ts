@@ -53,6 +53,15 @@ describe('runnable steps', () => {
     assert.ok(!outputMatches('', 'something\n'));
   });
 
+  test("a trace line's PID, flags and time vary; its task, CPU and event do not", () => {
+    const page = '    user_program-93      [000] .....     2.466315: sys_ioctl(fd: 3, cmd: …)\n';
+    assert.ok(outputMatches(page, '    user_program-1021    [000] .....    41.000002: sys_ioctl(fd: 3, cmd: 80047801)\n'));
+    assert.ok(!outputMatches(page, '    user_program-93      [000] .....     2.466315: sys_ioctl(fd: 4, cmd: 1)\n'));
+    assert.ok(!outputMatches(page, '              sh-93      [000] .....     2.466315: sys_ioctl(fd: 3, cmd: 1)\n'));
+    assert.ok(outputMatches(page, '    user_program-93      [000] .N...     2.466315: sys_ioctl(fd: 3, cmd: 1)\n'));
+    assert.ok(!outputMatches(page, '    user_program-93      [001] .....     2.466315: sys_ioctl(fd: 3, cmd: 1)\n'));
+  });
+
   test('a page: its lab, its steps in order, inside <details> too', () => {
     const page = extractSteps(
       [
