@@ -2,7 +2,7 @@
 // rates, and the link between the socket and a session's console. Anything
 // wrong closes this connection with a reason code (lab/protocol.ts);
 // nothing a client sends can throw past this file.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import {
   BadSourceFiles,
@@ -22,6 +22,8 @@ import {
   type StatusFrame,
 } from '../protocol.ts';
 import type { BuildReport, BuildService } from '../build/build-service.ts';
+import type { LabEvents } from './events.ts';
+import { sameSecret } from './secret.ts';
 import type { Admission, AuthThrottle } from './gate.ts';
 import type { Limits } from './limits.ts';
 import type { RateLimitedLog } from './log.ts';
@@ -47,6 +49,8 @@ export interface ConnectionContext {
   builds: BuildService | string;
   /** Builds for a VM in the learner's tab (i386), or why this server does not make them. */
   tabBuilds: BuildService | string;
+  /** Told of refusals and of builds' outcomes (lab/server/metrics.ts counts them). */
+  events: Pick<LabEvents, 'refused' | 'build'>;
 }
 
 const PING_EVERY_MS = 20_000;
@@ -55,13 +59,6 @@ const BUILD_FRAME_START = Buffer.from('{"type":"build"');
 const TAKEN_EVERY_MS = 20;
 const TAKEN_BATCH = 8 * 1024;
 const FULL_RETRY_MS = 30_000;
-
-function sameSecret(a: string, b: string): boolean {
-  // Hash first: timingSafeEqual needs equal lengths, and the length of the
-  // token must not leak either.
-  const h = (s: string): Buffer => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(a), h(b));
-}
 
 /** A close reason is at most 123 bytes; cut at a character boundary below that. */
 function fitReason(reason: string): string {
@@ -102,6 +99,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
   };
   /** A status saying why, then the close with the same reason code. */
   const refuse = (state: StatusFrame['state'], reason: RefusalReason, message: string, code: number, extra: Partial<StatusFrame> = {}): void => {
+    ctx.events.refused(reason);
     send({ type: 'status', state, reason, message, ...extra });
     close(code, closeReason(reason));
   };
@@ -220,7 +218,11 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
 
   /** A build for the session's VM, or with `s` undefined for the VM in the page (a connection for the tab). */
   const onBuild = (s: Session | undefined, f: BuildRequest): void => {
-    const report = (r: BuildReport): void => send({ type: 'build', id: f.id, ...r });
+    const askedAt = performance.now();
+    const report = (r: BuildReport): void => {
+      if (r.state !== 'queued' && r.state !== 'building') ctx.events.build(r.state, performance.now() - askedAt);
+      send({ type: 'build', id: f.id, ...r });
+    };
     const builds = s ? ctx.builds : ctx.tabBuilds;
     if (typeof builds === 'string') return report({ state: 'refused', reason: 'unavailable', message: builds });
     // Another lesson's files go to that lesson's folder of the same VM, which the image has.
@@ -261,6 +263,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
       case 'reset':
         meter(0);
         if (!session.hasVM && !ctx.registry.hasRoom()) {
+          ctx.events.refused('full');
           send({ type: 'status', state: 'full', reason: 'full', message: 'The lab is full. Try again in a minute.', retryAfterMs: FULL_RETRY_MS });
           return;
         }

@@ -2,10 +2,11 @@
 // then serve the site and the lab on one URL.
 //
 //   tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]...
-//                          [--no-site-build] [--kvm] [--hide-solutions] [--max-sessions N] [--pool-size N] …
+//                          [--no-site-build] [--kvm] [--hide-solutions] [--metrics-token T]
+//                          [--max-sessions N] [--pool-size N] …
 //
-// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_HIDE_SOLUTIONS=1, UKLAB_ALLOW_ORIGINS
-// (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
+// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_HIDE_SOLUTIONS=1, UKLAB_METRICS_TOKEN,
+// UKLAB_ALLOW_ORIGINS (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { buildLab } from '../builder/lab.ts';
@@ -27,14 +28,17 @@ async function main(): Promise<void> {
       'no-site-build': { type: 'boolean', default: false },
       kvm: { type: 'boolean', default: false },
       'hide-solutions': { type: 'boolean', default: false },
+      'metrics-token': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       ...Object.fromEntries(limitKeys.map((k) => [flagName(k), { type: 'string' as const }])),
     },
   });
   if (values.help) {
-    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm] [--hide-solutions]
+    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm] [--hide-solutions] [--metrics-token T]
+  /healthz and /readyz answer anyone; /metrics (Prometheus) answers the server's own Host, or any with the metrics token
   --kvm (or UKLAB_ACCEL=kvm): run the VMs under KVM if a probe boot works, else TCG
   --hide-solutions (or UKLAB_HIDE_SOLUTIONS=1): the lessons' pages hide the exercises' reference solutions, for a workshop
+  --metrics-token T (or UKLAB_METRICS_TOKEN): a scraper sending "Authorization: Bearer T" may read /metrics from any Host
 limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`).join(', ')}`);
     return;
   }
@@ -65,7 +69,8 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
   }
   const accel = values.kvm ? 'kvm' : accelFromEnv(env);
   const hideSolutions = values['hide-solutions'] === true || env.UKLAB_HIDE_SOLUTIONS === '1';
-  const server = await startLabServer({ lab, tabLab, host, port, token, allowOrigins, limits, accel, hideSolutions, siteRoot: SITE_ROOT });
+  const metricsToken = (values['metrics-token'] as string | undefined) ?? env.UKLAB_METRICS_TOKEN;
+  const server = await startLabServer({ lab, tabLab, host, port, token, allowOrigins, limits, accel, hideSolutions, metricsToken, siteRoot: SITE_ROOT });
   // Before the address is printed: whoever reads it may send SIGTERM at once.
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {

@@ -7,6 +7,7 @@
 // refills of the pool, and a learner who leaves while waiting leaves the
 // queue: a probe whose 96 sessions closed at once had 99 QEMUs spawned and
 // 22 boots still queued for nobody, and the next real learner waited 6.2 s.
+import { NO_EVENTS, type LabEvents } from './events.ts';
 import type { LabMachine, MachineFactory } from './lab-machine.ts';
 
 export interface PoolOptions {
@@ -18,6 +19,8 @@ export interface PoolOptions {
   initialBootEstimateMs?: number;
   /** After a boot fails, the pool waits this long before booting again. */
   retryDelayMs?: number;
+  /** Told of every boot's outcome and duration, the learners' and the refills'. */
+  events?: Pick<LabEvents, 'boot'>;
 }
 
 /** The error a boot request rejects with when its learner no longer wants it. */
@@ -90,11 +93,14 @@ export class MachinePool {
     this.spawned++;
     this.booting.add(m);
     if (forLearner) this.forLearner.add(m);
+    const events = this.opts.events ?? NO_EVENTS;
     m.ready.then(
       () => {
-        this.bootTimes = [...this.bootTimes.slice(-9), performance.now() - spawnedAt];
+        const ms = performance.now() - spawnedAt;
+        this.bootTimes = [...this.bootTimes.slice(-9), ms];
+        events.boot('ready', ms);
       },
-      () => undefined,
+      () => events.boot('failed', performance.now() - spawnedAt),
     );
     return m;
   }

@@ -21,7 +21,9 @@ import type { Accel } from '../vm/qemu.ts';
 import { QemuMachine, type MachineSpec } from './lab-machine.ts';
 import { readableVMFiles, UNPRIVILEGED } from '../vm/unprivileged.ts';
 import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts';
+import { LabMetrics } from './metrics.ts';
 import { MachinePool } from './pool.ts';
+import { probeHandler } from './probes.ts';
 import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH, type SolutionsVisibility } from '../protocol.ts';
 import { SessionRegistry } from './sessions.ts';
 import { AuthThrottle, ConnectionGate } from './gate.ts';
@@ -44,6 +46,8 @@ export interface LabServerOptions {
   accel?: Accel;
   /** The site's pages hide the exercises' reference solutions (a workshop); its status says so. */
   hideSolutions?: boolean;
+  /** A bearer token that opens /metrics to a scraper from any Host (lab/server/probes.ts). */
+  metricsToken?: string;
   /** Run each QEMU as a user and group of its own (lab/vm/unprivileged.ts); the default when the server runs as root. */
   dropPrivileges?: boolean;
   log?: (message: string) => void;
@@ -54,6 +58,7 @@ export interface LabServer {
   port: number;
   registry: SessionRegistry;
   pool: MachinePool;
+  metrics: LabMetrics;
   close(): Promise<void>;
 }
 
@@ -83,6 +88,9 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   if (opts.token !== undefined && opts.token.length < MIN_TOKEN_LENGTH) {
     throw new Error(`lab server: an access token needs at least ${MIN_TOKEN_LENGTH} characters (a random one is made when none is given)`);
   }
+  if (opts.metricsToken !== undefined && opts.metricsToken.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`lab server: a metrics token needs at least ${MIN_TOKEN_LENGTH} characters`);
+  }
   const { limits } = opts;
   const drop = opts.dropPrivileges ?? process.getuid?.() === 0;
   const files = drop ? readableVMFiles({ kernel: opts.lab.kernel.bootImage, initrd: opts.lab.image.initramfs }) : undefined;
@@ -97,8 +105,17 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     bootTimeoutMs: 60_000,
   };
   if (opts.accel === 'kvm') spec.accel = await probeKvm(spec, log);
-  const pool = new MachinePool(() => new QemuMachine(spec), { size: limits.poolSize, maxBooting: limits.maxBooting });
-  const registry = new SessionRegistry(pool, limits);
+  // Read at each scrape, by when every part below exists.
+  const metrics: LabMetrics = new LabMetrics({
+    sessions: () => registry.byState(),
+    maxSessions: limits.maxSessions,
+    pool: () => pool.stats,
+    room: () => Math.max(0, limits.maxSessions - registry.liveVMs),
+    connections: () => gate.stats,
+    builds: () => (typeof builds === 'string' ? undefined : queue.stats),
+  });
+  const pool: MachinePool = new MachinePool(() => new QemuMachine(spec), { size: limits.poolSize, maxBooting: limits.maxBooting, events: metrics });
+  const registry = new SessionRegistry(pool, limits, undefined, metrics);
   // Learners' builds: against the lab kernel's tree with the image's
   // compiler, in a sandbox, under the same user scheme as QEMU.
   const noBuilds = limits.buildSlots === 0 ? 'this lab server does not build code (its build-slots is 0)' : sandboxProblem();
@@ -139,7 +156,14 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
     return true;
   };
-  const http = createServer(siteHandler(opts.siteRoot, status));
+  let shuttingDown = false;
+  const probes = probeHandler({
+    ready: () => !shuttingDown && registry.hasRoom(),
+    metrics,
+    metricsToken: opts.metricsToken,
+    ownHost: (req) => !refuseHost(policy, req.headers.host),
+  });
+  const http = createServer(siteHandler(opts.siteRoot, (req, res) => probes(req, res) || status(req, res)));
   // A build's sources are the largest frame; connection.ts holds every other to MAX_FRAME_BYTES.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BUILD_FRAME_BYTES, perMessageDeflate: false });
 
@@ -149,11 +173,13 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     const address = req.socket.remoteAddress ?? '-';
     const why = refuseUpgrade(policy, req.headers.origin, req.headers.host);
     if (why) {
+      metrics.refused('origin');
       refusedLog.log(`lab server: refused a WebSocket upgrade from ${address}: ${why} (Origin: ${quote(req.headers.origin)}, Host: ${quote(req.headers.host)})`);
       return reject(socket, 403, 'Forbidden');
     }
     const admission = gate.admit(address);
     if (typeof admission === 'string') {
+      metrics.refused('connection-limit');
       refusedLog.log(`lab server: refused a WebSocket upgrade from ${address}: ${admission}`);
       return reject(socket, 503, 'Service Unavailable');
     }
@@ -162,7 +188,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     socket.once('close', () => handedOver || admission.closed());
     wss.handleUpgrade(req, socket, head, (ws) => {
       handedOver = true;
-      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds, tabBuilds });
+      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds, tabBuilds, events: metrics });
     });
   });
   http.on('clientError', (_err, socket) => socket.destroy());
@@ -183,7 +209,9 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     port,
     registry,
     pool,
+    metrics,
     close() {
+      shuttingDown = true;
       closing ??= (async () => {
         http.close();
         for (const ws of wss.clients) ws.terminate();

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { CLOSE, closeReason, stateAfterExit, type ConsoleIndex, type SessionState, type Status } from '../protocol.ts';
 import type { VMExit } from '../vm/lab-vm.ts';
 import type { BuildDestination } from '../build/build-service.ts';
+import { NO_EVENTS, type LabEvents } from './events.ts';
 import type { LabMachine } from './lab-machine.ts';
 import type { Limits } from './limits.ts';
 import type { MachinePool } from './pool.ts';
@@ -67,6 +68,8 @@ export class Session {
   private lengthTimer?: NodeJS.Timeout;
   /** The session's maximum length is over: no VM, and no reset gives one. */
   private timeUp = false;
+  /** When input on each console went to the VM with no output from it since: the echo time's start. */
+  private readonly typedAt: (number | undefined)[] = [];
 
   constructor(
     readonly lesson: string,
@@ -75,6 +78,7 @@ export class Session {
     /** Called once when the session is over, to forget it. */
     private readonly onEnd: (s: Session) => void,
     private readonly startPolicy: StartPolicy = DEFAULT_START_POLICY,
+    private readonly events: Pick<LabEvents, 'panic' | 'echo'> = NO_EVENTS,
   ) {
     const consoles = 1 + limits.extraConsoles;
     this.links = new Array<ClientLink | undefined>(consoles).fill(undefined);
@@ -88,6 +92,11 @@ export class Session {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** Where the session is: booting, ready, or why it has no VM. */
+  get status(): SessionState {
+    return this.state;
   }
 
   get attached(): number {
@@ -159,6 +168,7 @@ export class Session {
   private becomeReady(gen: number, m: LabMachine): void {
     this.machine = m;
     this.state = 'ready';
+    this.typedAt.length = 0;
     this.sizes.forEach((size, i) => size && m.channels[i]?.resize(size.cols, size.rows));
     // Whoever is on the console now, so its input window is kept right across reconnections.
     m.channels.forEach((ch, i) => ch.onInputTaken((n) => this.links[i]?.taken(n)));
@@ -176,6 +186,7 @@ export class Session {
     if (gen !== this.generation) return;
     this.machine = undefined;
     this.state = stateAfterExit(exit.reason);
+    if (this.state === 'panic') this.events.panic();
     this.exitStatus =
       this.state === 'panic'
         ? { state: 'panic', reason: 'panic', message: exit.panic, tail: exit.tail }
@@ -209,7 +220,14 @@ export class Session {
 
   private connect(index: ConsoleIndex, link: ClientLink, resumed: boolean): void {
     link.status({ state: 'ready', session: this.id, console: index, resumed });
-    this.machine?.channels[index]?.attach((d) => link.output(d));
+    this.machine?.channels[index]?.attach((d) => {
+      const typed = this.typedAt[index];
+      if (typed !== undefined) {
+        this.typedAt[index] = undefined;
+        this.events.echo(performance.now() - typed);
+      }
+      link.output(d);
+    });
   }
 
   /** The terminal left; after the grace period with none left, the session ends. */
@@ -232,7 +250,10 @@ export class Session {
   input(index: ConsoleIndex, data: string): boolean {
     const ch = this.machine?.channels[index];
     if (this.state !== 'ready' || !ch) return true;
-    if (data !== '') this.touch();
+    if (data !== '') {
+      this.touch();
+      this.typedAt[index] ??= performance.now();
+    }
     return ch.write(data);
   }
 

@@ -1,7 +1,9 @@
 // All sessions of the server: opening one within the session limit, finding
 // one to resume, ending them all on shutdown.
+import { NO_EVENTS, type LabEvents } from './events.ts';
 import type { Limits } from './limits.ts';
 import type { MachinePool } from './pool.ts';
+import type { SessionState } from '../protocol.ts';
 import { DEFAULT_START_POLICY, Session, type StartPolicy } from './session.ts';
 
 export class SessionRegistry {
@@ -11,6 +13,7 @@ export class SessionRegistry {
     private readonly pool: MachinePool,
     private readonly limits: Limits,
     private readonly startPolicy: StartPolicy = DEFAULT_START_POLICY,
+    private readonly events: Pick<LabEvents, 'panic' | 'echo'> = NO_EVENTS,
   ) {}
 
   /** Sessions holding or getting a VM. */
@@ -24,6 +27,13 @@ export class SessionRegistry {
     return this.sessions.size;
   }
 
+  /** How many sessions are in each state, for the metrics. */
+  byState(): Map<SessionState, number> {
+    const counts = new Map<SessionState, number>();
+    for (const s of this.sessions.values()) if (!s.isEnded) counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+    return counts;
+  }
+
   /** Room for one more VM? A reset of a session that has lost its VM needs it too. */
   hasRoom(): boolean {
     return this.liveVMs < this.limits.maxSessions;
@@ -32,7 +42,7 @@ export class SessionRegistry {
   /** A new session, or undefined when the lab is full. */
   open(lesson: string): Session | undefined {
     if (!this.hasRoom()) return undefined;
-    const s = new Session(lesson, this.pool, this.limits, (ended) => this.sessions.delete(ended.id), this.startPolicy);
+    const s = new Session(lesson, this.pool, this.limits, (ended) => this.sessions.delete(ended.id), this.startPolicy, this.events);
     this.sessions.set(s.id, s);
     return s;
   }

@@ -113,12 +113,15 @@ describe('a session', () => {
     assert.ok(await waitGone(before), 'the old VM is reaped');
   });
 
-  test('a kernel panic is reported with the console tail, and one reset recovers', async () => {
+  test('a kernel panic is reported with the console tail, counted in the metrics, and one reset recovers', async () => {
+    const panics = async (): Promise<number> => Number(/^uklab_vm_panics_total (\d+)$/m.exec((await server.metrics.render()).body)?.[1]);
+    const counted = await panics();
     const n = c.statuses.length;
     c.input('echo c > /proc/sysrq-trigger\n');
     const panic = await c.until(() => c.statuses.slice(n).find((s) => s.state === 'panic'), 20_000, 'panic');
     assert.match(panic.message ?? '', /sysrq triggered crash/);
     assert.match(panic.tail ?? '', /Kernel panic - not syncing/);
+    assert.equal(await panics(), counted + 1);
     const m = c.statuses.length;
     c.send({ type: 'reset' });
     await c.until(() => c.statuses.slice(m).find((s) => s.state === 'ready'), 30_000, 'ready after reset');

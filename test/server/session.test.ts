@@ -46,12 +46,29 @@ class Terminal implements ClientLink {
   }
 }
 
+/** What a session and the pool report to their events (lab/server/events.ts). */
+class Events {
+  readonly boots: ['ready' | 'failed', number][] = [];
+  readonly echoes: number[] = [];
+  panics = 0;
+  boot(outcome: 'ready' | 'failed', ms: number): void {
+    this.boots.push([outcome, ms]);
+  }
+  panic(): void {
+    this.panics++;
+  }
+  echo(ms: number): void {
+    this.echoes.push(ms);
+  }
+}
+
 function setup(script: FakeScript = {}, poolSize = 0, maxBooting = 2, over: Partial<Limits> = {}) {
   const { factory, made } = fakeMachines(script);
-  const pool = new MachinePool(factory, { size: poolSize, maxBooting, initialBootEstimateMs: 40 });
+  const events = new Events();
+  const pool = new MachinePool(factory, { size: poolSize, maxBooting, initialBootEstimateMs: 40, events });
   const ended: Session[] = [];
-  const newSession = (lesson = 'hello'): Session => new Session(lesson, pool, limits(over), (s) => ended.push(s), FAST);
-  return { pool, made, ended, newSession };
+  const newSession = (lesson = 'hello'): Session => new Session(lesson, pool, limits(over), (s) => ended.push(s), FAST, events);
+  return { pool, made, ended, newSession, events };
 }
 
 describe('a session on fake machines', () => {
@@ -126,8 +143,8 @@ describe('a session on fake machines', () => {
     await pool.close();
   });
 
-  test('a panic is reported as panic with its message and tail', async () => {
-    const { newSession, made, pool } = setup();
+  test('a panic is reported as panic with its message and tail, and counted', async () => {
+    const { newSession, made, pool, events } = setup();
     const s = newSession();
     const t = new Terminal();
     s.attach(0, t, 80, 24, false);
@@ -137,6 +154,27 @@ describe('a session on fake machines', () => {
     assert.equal(p.reason, 'panic');
     assert.equal(p.message, 'sysrq triggered crash');
     assert.match(p.tail ?? '', /Kernel panic/);
+    assert.equal(events.panics, 1);
+    await s.end('test');
+    await pool.close();
+  });
+
+  test('echo time: from a keystroke to the next output, once per keystroke that got one', async () => {
+    const { newSession, pool, events } = setup();
+    const s = newSession();
+    const t = new Terminal();
+    s.attach(0, t, 80, 24, false);
+    await s.start();
+    await sleep(5);
+    assert.deepEqual(events.echoes, [], 'the prompt after entering the lesson is not an echo');
+    s.input(0, '');
+    await sleep(5);
+    assert.deepEqual(events.echoes, [], 'an empty input frame is not a keystroke');
+    s.input(0, 'e');
+    s.input(0, 'cho hi\n');
+    await sleep(20);
+    assert.equal(events.echoes.length, 1, `echoes: ${JSON.stringify(events.echoes)}`);
+    assert.ok(events.echoes[0]! >= 0 && events.echoes[0]! < 1000);
     await s.end('test');
     await pool.close();
   });
@@ -202,6 +240,24 @@ describe('a session on fake machines', () => {
 });
 
 describe('the pool on fake machines', () => {
+  test("every boot's outcome and time goes to the pool's events, refills and learners' boots alike", async () => {
+    const events = new Events();
+    const ok = fakeMachines({ bootMs: 20 });
+    const pool = new MachinePool(ok.factory, { size: 1, maxBooting: 2, events });
+    pool.start();
+    const m = await pool.bootForLearner();
+    await sleep(40);
+    assert.deepEqual(events.boots.map(([o]) => o), ['ready', 'ready']);
+    assert.ok(events.boots.every(([, ms]) => ms >= 15), JSON.stringify(events.boots));
+    await m.stop();
+    await pool.close();
+    const failing = new MachinePool(fakeMachines({ bootFails: true }).factory, { size: 0, maxBooting: 1, events });
+    await assert.rejects(failing.bootForLearner());
+    await sleep(5);
+    assert.equal(events.boots.at(-1)?.[0], 'failed');
+    await failing.close();
+  });
+
   test('sessions that end while their boots wait cancel them (96 at once), and the next learner is served at once', async () => {
     const { pool, made, newSession } = setup({ bootMs: 30 }, 1, 2);
     pool.start();
