@@ -110,7 +110,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     sessions: () => registry.byState(),
     maxSessions: limits.maxSessions,
     pool: () => pool.stats,
-    room: () => Math.max(0, limits.maxSessions - registry.liveVMs),
+    room: () => registry.room,
     connections: () => gate.stats,
     builds: () => (typeof builds === 'string' ? undefined : queue.stats),
   });

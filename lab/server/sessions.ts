@@ -34,9 +34,14 @@ export class SessionRegistry {
     return counts;
   }
 
+  /** VMs the session limit still allows: for new sessions, and resets of sessions that lost theirs. */
+  get room(): number {
+    return Math.max(0, this.limits.maxSessions - this.liveVMs);
+  }
+
   /** Room for one more VM? A reset of a session that has lost its VM needs it too. */
   hasRoom(): boolean {
-    return this.liveVMs < this.limits.maxSessions;
+    return this.room > 0;
   }
 
   /** A new session, or undefined when the lab is full. */
