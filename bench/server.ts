@@ -19,7 +19,7 @@ const PROMPT_SHOWN = /lab:\S*# $/;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Wait for the prompt; a session that ends in error or is refused fails the bench at once. */
-function prompt(c: LabClient, ms = 120_000): Promise<true> {
+export function prompt(c: LabClient, ms = 120_000): Promise<true> {
   return c.until(() => {
     if (c.state === 'error' || c.state === 'full' || c.closed) throw new Error(`no lab: ${JSON.stringify(c.statuses.at(-1))}`);
     // The shell may redraw its prompt (a resize is a SIGWINCH): look at the text.
@@ -27,7 +27,7 @@ function prompt(c: LabClient, ms = 120_000): Promise<true> {
   }, ms, 'the prompt');
 }
 
-function rssMiB(pid: number): number {
+export function rssMiB(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
@@ -36,9 +36,11 @@ function rssMiB(pid: number): number {
   }
 }
 
-async function withServer<T>(lab: Lab, limits: Partial<Limits>, f: (s: LabServer) => Promise<T>): Promise<T> {
+/** A lab server for one measurement; `snapshot: false` boots every VM, as before snapshots. */
+export async function withServer<T>(lab: Lab, limits: Partial<Limits>, f: (s: LabServer) => Promise<T>, { snapshot = true } = {}): Promise<T> {
   const s = await startLabServer({
     lab,
+    snapshot,
     host: '127.0.0.1',
     port: 0,
     // A closed terminal ends its session at once, so runs do not wait for grace periods.
@@ -99,7 +101,7 @@ async function concurrent(lab: Lab, n: number): Promise<{ p50: number; p95: numb
     const serverMiB = process.memoryUsage().rss / 1048576;
     await Promise.all(clients.map((c) => c.close()));
     return { p50: percentile(lat, 50), p95: percentile(lat, 95), serverMiB, qemuMiB, bootS };
-  });
+  }, { snapshot: false });
 }
 
 export async function benchServer(lab: Lab): Promise<Row[]> {
@@ -120,12 +122,15 @@ export async function benchServer(lab: Lab): Promise<Row[]> {
     target: '<= 300 ms',
     ok: warmMed <= 300,
   });
-  const cold = await withServer(lab, { poolSize: 0, maxSessions: 2 }, async (s) => {
-    const times: number[] = [];
-    for (let i = 0; i < COLD_RUNS; i++) times.push(await clickToPrompt(s));
-    return times;
-  });
-  rows.push({ what: `click-to-prompt, cold: a boot, progress shown (median of ${COLD_RUNS})`, value: `${median(cold).toFixed(0)} ms` });
+  for (const snapshot of [false, true]) {
+    const cold = await withServer(lab, { poolSize: 0, maxSessions: 2 }, async (s) => {
+      const times: number[] = [];
+      for (let i = 0; i < COLD_RUNS; i++) times.push(await clickToPrompt(s));
+      return times;
+    }, { snapshot });
+    const what = snapshot ? 'empty pool, a restore from the snapshot' : 'cold: a boot (--no-snapshot), progress shown';
+    rows.push({ what: `click-to-prompt, ${what} (median of ${COLD_RUNS})`, value: `${median(cold).toFixed(0)} ms` });
+  }
 
   const one = await withServer(lab, { poolSize: 1, maxSessions: 2 }, async (s) => {
     const c = new LabClient(s.url, { keep: 4096 });
@@ -141,7 +146,7 @@ export async function benchServer(lab: Lab): Promise<Row[]> {
 
   for (const n of [20, 40]) {
     const r = await concurrent(lab, n);
-    rows.push({ what: `${n} sessions: all booted (cold, 2 at a time)`, value: `${r.bootS.toFixed(0)} s` });
+    rows.push({ what: `${n} sessions: all booted (cold, --no-snapshot, 2 at a time)`, value: `${r.bootS.toFixed(0)} s` });
     rows.push({ what: `${n} sessions typing at once: echo p50`, value: `${r.p50.toFixed(1)} ms` });
     rows.push({
       what: `${n} sessions typing at once: echo p95`,

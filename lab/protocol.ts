@@ -111,6 +111,8 @@ export type ConsoleIndex = 0 | 1;
  * before and between connections. Each layer uses a subset of these names.
  */
 
+/** How a VM came up: booted from its kernel's first instruction, or restored from a saved state of a booted VM. */
+export type StartKind = 'boot' | 'restore';
 /** A VM's own life (lab/vm/lab-vm.ts). */
 export type VMState = 'booting' | 'ready' | 'exited';
 /** How a VM ended. */
@@ -290,7 +292,7 @@ export interface DeliveredFile {
   /** false: the VM had this very file already, and it was not sent. */
   changed: boolean;
 }
-/** A built file for the page's own VM: the payload of a put (lab/vm/put-format.ts). */
+/** A built file for the page's own VM: the payload of a put (lab/vm/control-format.ts). */
 export interface BuiltFile {
   /** Its path in the guest (`/lab/ioctl/ioctl_example.ko`). */
   path: string;
@@ -350,6 +352,8 @@ export interface StatusFrame {
   console?: ConsoleIndex;
   /** ready: true when this is the same VM as before the disconnect. */
   resumed?: boolean;
+  /** ready: how the VM came up, booted or restored from the server's snapshot. */
+  started?: StartKind;
   /** exited, panic: why the VM ended; full, error: why the terminal was refused. */
   reason?: Reason;
   /** For people: what happened, in English. Never parsed. */

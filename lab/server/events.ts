@@ -2,11 +2,11 @@
 // see it (the pool, the sessions, the connections) report it here, and
 // lab/server/metrics.ts turns it into Prometheus metrics. A part given no
 // listener reports to NO_EVENTS, so none of them depends on the metrics.
-import type { BuildState } from '../protocol.ts';
+import type { BuildState, StartKind } from '../protocol.ts';
 
 export interface LabEvents {
-  /** A VM's boot ended: its shell answered (`ready`), or it did not (`failed`), after `ms`. */
-  boot(outcome: 'ready' | 'failed', ms: number): void;
+  /** A VM's start (a boot or a restore) ended: its shell answered (`ready`), or it did not (`failed`), after `ms`. */
+  boot(outcome: 'ready' | 'failed', ms: number, start: StartKind): void;
   /** A learner's VM ended in a kernel panic. */
   panic(): void;
   /**

@@ -2,10 +2,10 @@
 // then serve the site and the lab on one URL.
 //
 //   tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]...
-//                          [--no-site-build] [--kvm] [--hide-solutions] [--metrics-token T]
+//                          [--no-site-build] [--kvm] [--no-snapshot] [--hide-solutions] [--metrics-token T]
 //                          [--max-sessions N] [--pool-size N] …
 //
-// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_HIDE_SOLUTIONS=1, UKLAB_METRICS_TOKEN,
+// Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_SNAPSHOT=0, UKLAB_HIDE_SOLUTIONS=1, UKLAB_METRICS_TOKEN,
 // UKLAB_ALLOW_ORIGINS (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
       'allow-origin': { type: 'string', multiple: true },
       'no-site-build': { type: 'boolean', default: false },
       kvm: { type: 'boolean', default: false },
+      'no-snapshot': { type: 'boolean', default: false },
       'hide-solutions': { type: 'boolean', default: false },
       'metrics-token': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -34,9 +35,10 @@ async function main(): Promise<void> {
     },
   });
   if (values.help) {
-    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm] [--hide-solutions] [--metrics-token T]
+    console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm] [--no-snapshot] [--hide-solutions] [--metrics-token T]
   /healthz and /readyz answer anyone; /metrics (Prometheus) answers the server's own Host, or any with the metrics token
   --kvm (or UKLAB_ACCEL=kvm): run the VMs under KVM if a probe boot works, else TCG
+  --no-snapshot (or UKLAB_SNAPSHOT=0): boot every VM, instead of starting it from a saved booted VM (made once, cached)
   --hide-solutions (or UKLAB_HIDE_SOLUTIONS=1): the lessons' pages hide the exercises' reference solutions, for a workshop
   --metrics-token T (or UKLAB_METRICS_TOKEN): a scraper sending "Authorization: Bearer T" may read /metrics from any Host
 limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`).join(', ')}`);
@@ -70,7 +72,8 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
   const accel = values.kvm ? 'kvm' : accelFromEnv(env);
   const hideSolutions = values['hide-solutions'] === true || env.UKLAB_HIDE_SOLUTIONS === '1';
   const metricsToken = (values['metrics-token'] as string | undefined) ?? env.UKLAB_METRICS_TOKEN;
-  const server = await startLabServer({ lab, tabLab, host, port, token, allowOrigins, limits, accel, hideSolutions, metricsToken, siteRoot: SITE_ROOT });
+  const snapshot = !values['no-snapshot'] && env.UKLAB_SNAPSHOT !== '0';
+  const server = await startLabServer({ lab, tabLab, host, port, token, allowOrigins, limits, accel, snapshot, hideSolutions, metricsToken, siteRoot: SITE_ROOT });
   // Before the address is printed: whoever reads it may send SIGTERM at once.
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -81,7 +84,7 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
       void server.close().then(() => process.exit(0));
     });
   }
-  console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted${hideSolutions ? ', solutions hidden' : ''})`);
+  console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted, ${server.starts === 'restore' ? 'VMs start from a snapshot' : 'VMs boot'}${hideSolutions ? ', solutions hidden' : ''})`);
   if (token) {
     // In the fragment, which browsers never send: the page keeps it for this
     // origin and sends it only in the lab's hello frame.

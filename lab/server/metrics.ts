@@ -6,7 +6,7 @@
 // prom-client's global one, so two servers in one process (the tests')
 // keep their counts apart.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SessionState } from '../protocol.ts';
+import type { SessionState, StartKind } from '../protocol.ts';
 import type { LabEvents } from './events.ts';
 
 const SESSION_STATES: readonly SessionState[] = ['booting', 'ready', 'exited', 'panic'];
@@ -25,17 +25,18 @@ export interface MetricsSources {
 
 /*
  * Buckets from the lab's own figures: a boot takes 0.5-1 s alone under TCG
+ * and a restore from the snapshot a tenth of that,
  * and up to tens of seconds with 40 at once (npm run bench -- server);
  * an echo a few milliseconds, and hundreds when the host is overloaded; a
  * learner's build a few seconds.
  */
-const BOOT_BUCKETS = [0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
+const BOOT_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60];
 const ECHO_BUCKETS = [0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2];
 const BUILD_BUCKETS = [0.5, 1, 2, 4, 8, 15, 30, 60, 120];
 
 export class LabMetrics implements LabEvents {
   readonly registry = new Registry();
-  private readonly boots: Histogram<'outcome'>;
+  private readonly boots: Histogram<'outcome' | 'start'>;
   private readonly panics: Counter;
   private readonly refusals: Counter<'reason'>;
   private readonly buildTimes: Histogram<'outcome'>;
@@ -108,8 +109,8 @@ export class LabMetrics implements LabEvents {
     });
     this.boots = new Histogram({
       name: 'uklab_vm_boot_seconds',
-      help: "Lab VM boots, from QEMU's start to a shell that answers: ready, or failed",
-      labelNames: ['outcome'],
+      help: "Lab VM starts, from QEMU's start to a shell that answers: ready, or failed; booted, or restored from the snapshot",
+      labelNames: ['outcome', 'start'],
       buckets: BOOT_BUCKETS,
       registers,
     });
@@ -135,8 +136,8 @@ export class LabMetrics implements LabEvents {
     });
   }
 
-  boot(outcome: 'ready' | 'failed', ms: number): void {
-    this.boots.observe({ outcome }, ms / 1000);
+  boot(outcome: 'ready' | 'failed', ms: number, start: StartKind): void {
+    this.boots.observe({ outcome, start }, ms / 1000);
   }
 
   panic(): void {

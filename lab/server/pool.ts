@@ -98,9 +98,9 @@ export class MachinePool {
       () => {
         const ms = performance.now() - spawnedAt;
         this.bootTimes = [...this.bootTimes.slice(-9), ms];
-        events.boot('ready', ms);
+        events.boot('ready', ms, m.started);
       },
-      () => events.boot('failed', performance.now() - spawnedAt),
+      () => events.boot('failed', performance.now() - spawnedAt, m.started),
     );
     return m;
   }

@@ -18,13 +18,15 @@ import type { Limits } from './limits.ts';
 import { tryKvm } from '../vm/boot.ts';
 import type { LabVM } from '../vm/lab-vm.ts';
 import type { Accel } from '../vm/qemu.ts';
-import { QemuMachine, type MachineSpec } from './lab-machine.ts';
+import { QemuMachine, QemuMachines, vmOptions, type MachineSpec } from './lab-machine.ts';
+import { ensureSnapshot } from '../builder/snapshot.ts';
+import type { SavedState } from '../vm/lab-vm.ts';
 import { readableVMFiles, UNPRIVILEGED } from '../vm/unprivileged.ts';
 import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts';
 import { LabMetrics } from './metrics.ts';
 import { MachinePool } from './pool.ts';
 import { probeHandler } from './probes.ts';
-import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH, type SolutionsVisibility } from '../protocol.ts';
+import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH, type SolutionsVisibility, type StartKind } from '../protocol.ts';
 import { SessionRegistry } from './sessions.ts';
 import { AuthThrottle, ConnectionGate } from './gate.ts';
 import { quote, RateLimitedLog } from './log.ts';
@@ -48,6 +50,11 @@ export interface LabServerOptions {
   hideSolutions?: boolean;
   /** A bearer token that opens /metrics to a scraper from any Host (lab/server/probes.ts). */
   metricsToken?: string;
+  /**
+   * Start VMs from a saved state of a booted one (lab/builder/snapshot.ts),
+   * made at the first start and cached: true by default; false boots each.
+   */
+  snapshot?: boolean;
   /** Run each QEMU as a user and group of its own (lab/vm/unprivileged.ts); the default when the server runs as root. */
   dropPrivileges?: boolean;
   log?: (message: string) => void;
@@ -59,6 +66,8 @@ export interface LabServer {
   registry: SessionRegistry;
   pool: MachinePool;
   metrics: LabMetrics;
+  /** How the next VM comes up: restored from the snapshot, or booted. */
+  readonly starts: StartKind;
   close(): Promise<void>;
 }
 
@@ -71,6 +80,16 @@ function reject(socket: Duplex, status: number, text: string): void {
  * files), through the same probe as the CLI (lab/vm/boot.ts): either the
  * server says KVM works, or it says why every VM runs under TCG.
  */
+/** The snapshot for the server's VMs, or undefined (and why, logged): they boot then. */
+async function snapshotFor(spec: MachineSpec, log: (m: string) => void): Promise<SavedState | undefined> {
+  try {
+    return await ensureSnapshot(vmOptions(spec), { say: (m) => log(`lab server: ${m}`) });
+  } catch (e) {
+    log(`lab server: no snapshot to start VMs from (${(e as Error).message.split('\n')[0]}); each VM boots`);
+    return undefined;
+  }
+}
+
 async function probeKvm(spec: MachineSpec, log: (m: string) => void): Promise<Accel> {
   const start = (bootTimeoutMs: number): LabVM => new QemuMachine({ ...spec, accel: 'kvm', bootTimeoutMs }).vm;
   const vm = await tryKvm(start, (m) => log(`lab server: ${m}`));
@@ -114,7 +133,8 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     connections: () => gate.stats,
     builds: () => (typeof builds === 'string' ? undefined : queue.stats),
   });
-  const pool: MachinePool = new MachinePool(() => new QemuMachine(spec), { size: limits.poolSize, maxBooting: limits.maxBooting, events: metrics });
+  const machines = new QemuMachines(spec, opts.snapshot === false ? undefined : await snapshotFor(spec, log), log);
+  const pool: MachinePool = new MachinePool(machines.make, { size: limits.poolSize, maxBooting: limits.maxBooting, events: metrics });
   const registry = new SessionRegistry(pool, limits, undefined, metrics);
   // Learners' builds: against the lab kernel's tree with the image's
   // compiler, in a sandbox, under the same user scheme as QEMU.
@@ -152,6 +172,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       builds: typeof builds === 'string' ? undefined : queue.stats,
       lessons: [...lessons],
       solutions,
+      starts: machines.starts,
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
     return true;
@@ -210,6 +231,9 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     registry,
     pool,
     metrics,
+    get starts() {
+      return machines.starts;
+    },
     close() {
       shuttingDown = true;
       closing ??= (async () => {

@@ -219,7 +219,7 @@ export class Session {
   }
 
   private connect(index: ConsoleIndex, link: ClientLink, resumed: boolean): void {
-    link.status({ state: 'ready', session: this.id, console: index, resumed });
+    link.status({ state: 'ready', session: this.id, console: index, resumed, started: this.machine?.started });
     this.machine?.channels[index]?.attach((d) => {
       const typed = this.typedAt[index];
       if (typed !== undefined) {

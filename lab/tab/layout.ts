@@ -76,11 +76,6 @@ export function lessonLine(lesson: string, cols: number, rows: number): string {
   return `${lesson || '-'} ${rows} ${cols}\n`;
 }
 
-/** A later control line: console N's new size (the format of lab/vm/lab-vm.ts's control channel). */
-export function sizeLine(index: ConsoleIndex, cols: number, rows: number): string {
-  return `${rows} ${cols} ${index}\n`;
-}
-
 /**
  * The pvpanic port (lab/kernel-patches/0002-*): the lab kernel writes
  * PANICKED to it from its panic notifier. v86 has no such device, so the

@@ -11,12 +11,11 @@ import {
   lessonLine,
   PANIC_PANICKED,
   PANIC_PORT,
-  sizeLine,
   EXIT_LINE,
   snapshotLine,
   TAB_UARTS,
 } from './layout.ts';
-import {deliver, parseReply, PutError, type PutPayload, type PutReply} from '../vm/put-format.ts';
+import {clockLine, deliver, parseReply, PutError, sizeLine, type PutPayload, type PutReply} from '../vm/control-format.ts';
 
 /** The I/O port table of v86's CPU (src/io.js), for the panic port. */
 interface IOPorts {
@@ -270,11 +269,12 @@ export class TabMachine {
   }
 
   /**
-   * After a restore: tell both consoles' shells the lesson (they go on in
-   * /lab/<lesson>), and console 0's its size. Console 1's shell takes no
+   * After a restore: set the guest's clock, tell both consoles' shells the
+   * lesson (they go on in /lab/<lesson>), and console 0's its size. Console 1's shell takes no
    * size from its line: its terminal's comes by resize().
    */
   enterLesson(lesson: string, cols: number, rows: number): void {
+    this.sendControl(clockLine());
     this.input(0, lessonLine(lesson, cols, rows));
     this.input(1, lessonLine(lesson, 80, 24));
   }

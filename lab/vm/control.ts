@@ -4,7 +4,7 @@
 // answers each put with one line. A put's lines must reach the guest
 // together, so anything else sent meanwhile waits for its answer.
 import type { Socket } from 'node:net';
-import { deliver, parseReply, PutError, putLines, type PutPayload, type PutReply } from './put-format.ts';
+import { deliver, parseReply, PutError, putLines, type PutPayload, type PutReply } from './control-format.ts';
 
 /** A file for the guest: where it goes, its bytes, its mode. */
 export interface PutFile {

@@ -105,6 +105,11 @@ export class GuestConsole extends EventEmitter<{ data: [string]; close: [] }> {
     this.sock?.resume();
   }
 
+  /** Output this console showed before: a VM restored from a saved state shows its consoles' saved text. */
+  replay(text: string): void {
+    if (!this.closed) this.emit('data', text);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -4,17 +4,23 @@
 // scripted command; it knows nothing about browsers or the CLI.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
+import { createWriteStream, chmodSync, createReadStream } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import * as pty from 'node-pty';
 import { CommandFrame, ConsoleTail, PROMPT_AT_END, lastPanicReason, panicAfterLastPrompt } from './console.ts';
 import { ControlLine, type PutFile } from './control.ts';
+import { clockLine, sizeLine } from './control-format.ts';
 import { FdWriter } from './fd-writer.ts';
 import { GuestConsole } from './guest-console.ts';
 import { ptyMasterFd } from './pty-fd.ts';
+import { QmpClient, QmpError } from './qmp.ts';
+import { connectWhenListening } from './socket-connect.ts';
 import { findQemu, qemuArgs, QEMU_PANIC_STATUS, type Accel } from './qemu.ts';
 import { qemuCommand, qemuUid, VMFolder, type RunAs } from './unprivileged.ts';
-import type { VMExitReason, VMState } from '../protocol.ts';
+import type { StartKind, VMExitReason, VMState } from '../protocol.ts';
 
 export interface LabVMOptions {
   kernel: string;
@@ -43,7 +49,30 @@ export interface LabVMOptions {
    * as root. The kernel and initrd must be readable by any user.
    */
   runAs?: RunAs;
+  /** Tick with the local APIC timer (see qemu.ts): slower to boot, cheaper when idle. */
+  apicTimer?: boolean;
+  /** Give QEMU a monitor socket, so that `saveState` can save the booted VM. */
+  monitor?: boolean;
+  /**
+   * Start from a saved state (lab/vm/snapshot.ts) instead of booting: the
+   * VM is ready once QEMU has loaded it and runs the guest again, at the
+   * prompt it was saved at. The state must come from a VM with the same
+   * options (kernel, initrd, memory, consoles, accelerator).
+   */
+  restore?: SavedState;
 }
+
+/** A VM saved at its prompt, to start others from (lab/vm/snapshot.ts). */
+export interface SavedState {
+  /** QEMU's migration stream of the VM. */
+  stateFile: string;
+  /**
+   * What each console had shown when the VM was saved (main, then the extra
+   * ones): a VM started from the state shows it first, as if it had booted.
+   */
+  consoles: string[];
+}
+
 
 export interface VMExit {
   /**
@@ -83,6 +112,7 @@ export class GuestExitedError extends LabError {
 
 export class CommandTimeoutError extends LabError {}
 
+
 export function exitError(exit: VMExit): LabError {
   return exit.reason === 'panic' ? new KernelPanicError(exit) : new GuestExitedError(exit);
 }
@@ -93,6 +123,8 @@ export interface CommandResult {
 }
 
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
+const DEFAULT_SIZE = { cols: 80, rows: 24 };
+
 const DEFAULT_MEMORY_MIB = 128;
 
 export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMExit] }> {
@@ -106,6 +138,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
   readonly folder: string;
   /** Console 1 and up, when asked for with `extraConsoles`. */
   readonly extraConsoles: GuestConsole[] = [];
+  readonly started: StartKind;
 
   private state: VMState = 'booting';
   private wasReady = false;
@@ -119,17 +152,21 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
   private capture = '';
   private capturing = false;
   private size: { cols: number; rows: number };
+  private monitor?: Promise<QmpClient>;
 
   constructor(opts: LabVMOptions) {
     super();
     this.accel = opts.accel ?? 'tcg';
-    this.size = { cols: opts.cols ?? 80, rows: opts.rows ?? 24 };
+    this.size = { cols: opts.cols ?? DEFAULT_SIZE.cols, rows: opts.rows ?? DEFAULT_SIZE.rows };
     const memoryMiB = opts.memoryMiB ?? DEFAULT_MEMORY_MIB;
     const folder = new VMFolder();
     this.folder = folder.path;
     if (opts.control) this.controlPath = folder.socket('control');
     this.control = new ControlLine((opts.extraConsoles ?? 0) > 0);
     const consolePaths = Array.from({ length: opts.extraConsoles ?? 0 }, (_, i) => folder.socket(`console${i + 1}`));
+    this.started = opts.restore ? 'restore' : 'boot';
+    const qmpPath = opts.monitor || opts.restore ? folder.socket('qmp') : undefined;
+    const incomingPath = opts.restore ? folder.socket('incoming') : undefined;
     const args = qemuArgs({
       kernel: opts.kernel,
       initrd: opts.initrd,
@@ -139,6 +176,9 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
       controlSocket: this.controlPath,
       consoleSockets: consolePaths,
       append: opts.append,
+      qmpSocket: qmpPath,
+      incomingSocket: incomingPath,
+      apicTimer: opts.apicTimer,
     });
     const command = qemuCommand({ accel: this.accel, memoryMiB, folder: folder.path, runAs: opts.runAs }, findQemu(), args);
     // QEMU becomes the session leader of the pty. If this process dies, even
@@ -173,6 +213,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
         this.input.end();
         this.control.close();
         for (const c of this.extraConsoles) c.close();
+        void this.monitor?.then((m) => m.close(), () => undefined);
         folder.remove();
         const text = this.tail.get();
         const exit: VMExit = {
@@ -200,6 +241,87 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     this.ready.catch(() => undefined);
 
     this.proc.onData((data) => this.onData(data));
+    const bootTimeoutMs = opts.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+    if (qmpPath) {
+      this.monitor = QmpClient.connect(qmpPath, bootTimeoutMs);
+      this.monitor.catch(() => undefined);
+    }
+    if (opts.restore && incomingPath) {
+      this.restoreFrom(opts.restore, incomingPath, bootTimeoutMs).catch((e: unknown) => {
+        if (this.state === 'exited') return;
+        this.tail.push(`\r\nlab: the VM could not be restored: ${(e as Error).message}\r\n`);
+        this.endReason = 'failed';
+        this.kill();
+      });
+    }
+  }
+
+  /**
+   * Feed the saved state to QEMU, which waits for it on `incoming`, and
+   * resolve once QEMU runs the guest again (its RESUME event). The consoles'
+   * saved output goes out first: until the state is in, the guest cannot
+   * print anything, so it cannot be overtaken.
+   */
+  private async restoreFrom(saved: SavedState, incoming: string, timeoutMs: number): Promise<void> {
+    const qmp = await this.monitor!;
+    const resumed = qmp.next('RESUME');
+    resumed.catch(() => undefined);
+    this.replay(saved.consoles);
+    const sock = await connectWhenListening(incoming, timeoutMs);
+    // QEMU closes the socket as soon as it has the whole state, which the
+    // stream may report as an error: once the guest runs, it is none.
+    let running = false;
+    const fed = pipeline(createReadStream(saved.stateFile), sock).catch((e: unknown) => {
+      if (!running) throw e;
+    });
+    await Promise.race([resumed, fed.then(() => resumed)]);
+    running = true;
+    if (this.state !== 'booting') return;
+    this.becomeReady();
+  }
+
+  private replay(consoles: string[]): void {
+    const [main = '', ...extra] = consoles;
+    if (main) this.onData(main);
+    extra.forEach((text, i) => text && this.extraConsoles[i]?.replay(text));
+  }
+
+  /**
+   * Save this VM (started with `monitor`) into `file` as QEMU's migration
+   * stream, for other VMs to start from (`restore`). QEMU sends the stream
+   * to a socket in the VM's folder; the VM stays paused afterwards.
+   */
+  async saveState(file: string, timeoutMs = 30_000): Promise<void> {
+    if (!this.monitor) throw new LabError('lab: this VM was started without a monitor');
+    const qmp = await this.monitor;
+    const path = join(this.folder, 'save.sock');
+    let received!: Promise<void>;
+    const server = createServer();
+    const connected = new Promise<void>((resolve, reject) => {
+      server.once('connection', (conn: Socket) => {
+        received = pipeline(conn, createWriteStream(file));
+        resolve();
+      });
+      server.once('error', reject);
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    // QEMU may run as a user of its own: the folder is already only its and root's.
+    chmodSync(path, 0o666);
+    try {
+      await qmp.execute('migrate', { uri: `unix:${path}` });
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const info = (await qmp.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
+        if (info.status === 'completed') break;
+        if (info.status === 'failed' || info.status === 'cancelled') throw new QmpError(`lab: saving the VM failed: ${info['error-desc'] ?? info.status}`);
+        if (Date.now() > deadline) throw new QmpError(`lab: saving the VM took more than ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await connected;
+      await received;
+    } finally {
+      server.close();
+    }
   }
 
   /**
@@ -232,13 +354,16 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
   private onData(data: string): void {
     this.tail.push(data);
     if (this.capturing) this.capture += data;
-    if (this.state === 'booting' && PROMPT_AT_END.test(this.tail.get(256))) {
-      this.state = 'ready';
-      this.wasReady = true;
-      this.connectControl();
-      this.emit('ready');
-    }
+    // A restored VM's saved output ends at a prompt too, but it is ready only once QEMU runs it.
+    if (this.state === 'booting' && this.started === 'boot' && PROMPT_AT_END.test(this.tail.get(256))) this.becomeReady();
     this.emit('data', data);
+  }
+
+  private becomeReady(): void {
+    this.state = 'ready';
+    this.wasReady = true;
+    this.connectControl();
+    this.emit('ready');
   }
 
   private connectControl(): void {
@@ -247,13 +372,27 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     sock.on('error', () => undefined); // the VM may be gone already
     sock.on('connect', () => {
       this.control.attach(sock);
-      this.sendSize();
+      this.controlUp = true;
+      if (this.started === 'restore') {
+        this.control.send(clockLine());
+        // The saved VM's main console was told the default size (snapshots are made with it).
+        this.guestSizes.set(0, sizeLine(0, DEFAULT_SIZE.cols, DEFAULT_SIZE.rows));
+      }
+      this.tellSize(0, this.size);
+      for (const [index, size] of this.extraSizes) this.tellSize(index, size);
     });
   }
 
-  private sendSize(): void {
-    this.control.send(`${this.size.rows} ${this.size.cols} 0\n`);
-    for (const [index, size] of this.extraSizes) this.control.send(`${size.rows} ${size.cols} ${index}\n`);
+  /**
+   * Tell the guest console `index`'s size, unless it has that size already:
+   * each line costs the guest an exec of stty, tens of milliseconds of CPU
+   * under TCG in a VM that has not run stty yet.
+   */
+  private tellSize(index: number, size: { cols: number; rows: number }): void {
+    const line = sizeLine(index, size.cols, size.rows);
+    if (!this.controlUp || this.state === 'exited' || this.guestSizes.get(index) === line) return;
+    this.guestSizes.set(index, line);
+    this.control.send(line);
   }
 
   /**
@@ -270,13 +409,16 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
   }
 
   private readonly extraSizes = new Map<number, { cols: number; rows: number }>();
+  /** The size line each console was last sent, once the control channel is up. */
+  private readonly guestSizes = new Map<number, string>();
+  private controlUp = false;
 
   /** The window size of console `index` (0: main, 1: console 1), through the control UART. */
   resizeConsole(index: number, cols: number, rows: number): void {
     if (index === 0) return this.resize(cols, rows);
     if (!this.extraConsoles.some((c) => c.index === index)) return;
     this.extraSizes.set(index, { cols, rows });
-    if (this.state !== 'exited') this.control.send(`${rows} ${cols} ${index}\n`);
+    this.tellSize(index, { cols, rows });
   }
 
   /** Stop reading the main console (flow control): QEMU, then the guest, wait. */
@@ -303,7 +445,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     this.size = { cols, rows };
     if (this.state === 'exited') return;
     this.proc.resize(cols, rows);
-    this.sendSize();
+    this.tellSize(0, this.size);
   }
 
   /**

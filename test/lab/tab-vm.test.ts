@@ -59,6 +59,12 @@ describe('the tab lab (v86, i386)', () => {
     assert.ok(ms >= 1000, `sleep 1 took ${ms.toFixed(0)} ms`);
   });
 
+  test("a restored VM's clock is the host's, not the one of the moment the state was saved", async () => {
+    // The state was saved when the tab lab was built, minutes or days ago.
+    const guestNow = Number((await guest().exec('date +%s')).output);
+    assert.ok(Math.abs(guestNow - Date.now() / 1000) < 5, `the guest says ${guestNow}, the host ${Math.round(Date.now() / 1000)}`);
+  });
+
   test('console 1 is a second shell in the same VM', async () => {
     const [second] = guest().extraConsoles;
     assert.ok(second);

@@ -184,7 +184,7 @@ export async function serverTestLab(): Promise<Lab> {
 
 export async function startTestServer(
   limits: Partial<Limits> = {},
-  opts: { token?: string; siteRoot?: string; log?: (line: string) => void; tab?: boolean; hideSolutions?: boolean } = {},
+  opts: { token?: string; siteRoot?: string; log?: (line: string) => void; tab?: boolean; hideSolutions?: boolean; snapshot?: boolean } = {},
 ): Promise<LabServer> {
   const lab = await serverTestLab();
   return startLabServer({
@@ -194,6 +194,7 @@ export async function startTestServer(
     port: 0,
     token: opts.token,
     hideSolutions: opts.hideSolutions,
+    snapshot: opts.snapshot,
     limits: { ...defaultLimits(), poolSize: 1, maxBooting: 1, maxSessions: 4, ...limits },
     siteRoot: opts.siteRoot ?? '/nonexistent',
     log: opts.log ?? (() => undefined),

@@ -7,7 +7,7 @@ import { PutError, type PutFile } from '../../lab/vm/control.ts';
 import { ConsoleChannel, type ChannelOptions, type ConsoleIO } from '../../lab/server/channel.ts';
 import type { LabMachine, MachineFactory } from '../../lab/server/lab-machine.ts';
 import type { VMExit } from '../../lab/vm/lab-vm.ts';
-import type { VMExitReason } from '../../lab/protocol.ts';
+import type { StartKind, VMExitReason } from '../../lab/protocol.ts';
 
 export interface FakeScript {
   /** How long a boot takes. */
@@ -18,6 +18,8 @@ export interface FakeScript {
   deadShell?: boolean;
   /** The guest does not read its input (a `sleep` in the foreground). */
   notReading?: boolean;
+  /** How the machine comes up: booted (the default) or restored. */
+  started?: StartKind;
 }
 
 export const FAKE_CHANNEL: ChannelOptions = { marks: { high: 64 * 1024, low: 8 * 1024 }, inputLimit: 32 * 1024, frameWindowMs: 0 };
@@ -94,6 +96,7 @@ export class FakeMachine implements LabMachine {
   readonly consoles: FakeConsole[];
   readonly channels: ConsoleChannel[];
   readonly pid: number;
+  readonly started: StartKind;
   private done = false;
   private finish!: (exit: VMExit) => void;
   stopped = false;
@@ -106,6 +109,7 @@ export class FakeMachine implements LabMachine {
     consoles = 2,
   ) {
     this.pid = FakeMachine.next++;
+    this.started = script.started ?? 'boot';
     this.consoles = Array.from({ length: consoles }, () => new FakeConsole(script));
     this.channels = this.consoles.map((c) => new ConsoleChannel(c, channel));
     this.exited = new Promise<VMExit>((resolve) => (this.finish = resolve));

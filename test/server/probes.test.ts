@@ -70,9 +70,10 @@ describe('the metrics, from made-up counts', () => {
 
   test('what happened, counted: boots, panics, refusals, builds and echoes, durations in seconds', async () => {
     const m = new LabMetrics(fakeSources({ builds: () => undefined }));
-    m.boot('ready', 700);
-    m.boot('ready', 3000);
-    m.boot('failed', 60_000);
+    m.boot('ready', 700, 'boot');
+    m.boot('ready', 3000, 'boot');
+    m.boot('failed', 60_000, 'boot');
+    m.boot('ready', 90, 'restore');
     m.panic();
     m.refused('full');
     m.refused('full');
@@ -80,10 +81,11 @@ describe('the metrics, from made-up counts', () => {
     m.build('failed', 1500);
     m.echo(4);
     const { body } = await m.render();
-    assert.equal(sample(body, 'uklab_vm_boot_seconds_count{outcome="ready"}'), 2);
-    assert.equal(sample(body, 'uklab_vm_boot_seconds_bucket{le="1",outcome="ready"}'), 1, '0.7 s is under 1 s, 3 s is not');
-    assert.equal(sample(body, 'uklab_vm_boot_seconds_sum{outcome="ready"}'), 3.7);
-    assert.equal(sample(body, 'uklab_vm_boot_seconds_count{outcome="failed"}'), 1);
+    assert.equal(sample(body, 'uklab_vm_boot_seconds_count{outcome="ready",start="boot"}'), 2);
+    assert.equal(sample(body, 'uklab_vm_boot_seconds_bucket{le="1",outcome="ready",start="boot"}'), 1, '0.7 s is under 1 s, 3 s is not');
+    assert.equal(sample(body, 'uklab_vm_boot_seconds_sum{outcome="ready",start="boot"}'), 3.7);
+    assert.equal(sample(body, 'uklab_vm_boot_seconds_count{outcome="failed",start="boot"}'), 1);
+    assert.equal(sample(body, 'uklab_vm_boot_seconds_bucket{le="0.1",outcome="ready",start="restore"}'), 1, 'restores go into the same histogram, apart');
     assert.equal(sample(body, 'uklab_vm_panics_total'), 1);
     assert.equal(sample(body, 'uklab_refusals_total{reason="full"}'), 2);
     assert.equal(sample(body, 'uklab_refusals_total{reason="token-bad"}'), 1);
@@ -158,7 +160,8 @@ describe('the probes and metrics of the real server', () => {
     assert.equal((await get(server.url, READY_PATH)).status, 200);
     const c = new LabClient(server.url, { lesson: 'hello' });
     try {
-      await c.status('ready', 60_000);
+      const ready = await c.status('ready', 60_000);
+      assert.equal(ready.started, 'restore', 'the VM came from the snapshot');
       assert.equal(await c.run('echo $((6 * 7))'), '42');
       assert.equal((await get(server.url, READY_PATH)).status, 503);
       const extra = new LabClient(server.url, { lesson: 'hello' });
@@ -170,7 +173,8 @@ describe('the probes and metrics of the real server', () => {
       assert.equal(sample(m.body, 'uklab_sessions{state="ready"}'), 1);
       assert.equal(sample(m.body, 'uklab_sessions_room'), 0);
       assert.equal(sample(m.body, 'uklab_refusals_total{reason="full"}'), 1);
-      assert.ok(sample(m.body, 'uklab_vm_boot_seconds_count{outcome="ready"}')! >= 1, 'the boot of the VM the learner got');
+      assert.ok(sample(m.body, 'uklab_vm_boot_seconds_count{outcome="ready",start="restore"}')! >= 1, 'the restore of the VM the learner got');
+      assert.equal(sample(m.body, 'uklab_vm_boot_seconds_count{outcome="ready",start="boot"}'), undefined, 'no VM booted');
       assert.ok(sample(m.body, 'uklab_echo_seconds_count')! >= 1, 'what the learner typed came back');
       assert.equal((await get(server.url, METRICS_PATH, { host: 'evil.example' })).status, 403);
     } finally {
@@ -180,5 +184,29 @@ describe('the probes and metrics of the real server', () => {
     const end = Date.now() + 20_000;
     while ((await get(server.url, READY_PATH)).status !== 200 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
     assert.equal((await get(server.url, READY_PATH)).status, 200);
+  });
+});
+
+describe('a server that boots its VMs (--no-snapshot)', () => {
+  let server: LabServer;
+
+  before(async () => {
+    server = await startTestServer({ maxSessions: 1, poolSize: 0 }, { snapshot: false });
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  test("says so in its status, in the learner's and in its metrics", async () => {
+    assert.equal(server.starts, 'boot');
+    const c = new LabClient(server.url, { lesson: 'hello' });
+    try {
+      const ready = await c.status('ready', 60_000);
+      assert.equal(ready.started, 'boot');
+      const m = await get(server.url, METRICS_PATH, { host: new URL(server.url).host });
+      assert.equal(sample(m.body, 'uklab_vm_boot_seconds_count{outcome="ready",start="boot"}'), 1);
+    } finally {
+      await c.close();
+    }
   });
 });

@@ -3,7 +3,7 @@
 // server found (issue 10). The same logic runs on real VMs in server.test.ts.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Status } from '../../lab/protocol.ts';
+import type { StartKind, Status } from '../../lab/protocol.ts';
 import { defaultLimits, type Limits } from '../../lab/server/limits.ts';
 import { MachinePool } from '../../lab/server/pool.ts';
 import { bootProgress, MAX_BOOT_PROGRESS, Session, type ClientLink, type StartPolicy } from '../../lab/server/session.ts';
@@ -48,11 +48,11 @@ class Terminal implements ClientLink {
 
 /** What a session and the pool report to their events (lab/server/events.ts). */
 class Events {
-  readonly boots: ['ready' | 'failed', number][] = [];
+  readonly boots: ['ready' | 'failed', number, StartKind][] = [];
   readonly echoes: number[] = [];
   panics = 0;
-  boot(outcome: 'ready' | 'failed', ms: number): void {
-    this.boots.push([outcome, ms]);
+  boot(outcome: 'ready' | 'failed', ms: number, start: StartKind): void {
+    this.boots.push([outcome, ms, start]);
   }
   panic(): void {
     this.panics++;
@@ -256,6 +256,10 @@ describe('the pool on fake machines', () => {
     await sleep(5);
     assert.equal(events.boots.at(-1)?.[0], 'failed');
     await failing.close();
+    const restored = new MachinePool(fakeMachines({ bootMs: 5, started: 'restore' }).factory, { size: 0, maxBooting: 1, events });
+    await (await restored.bootForLearner()).stop();
+    assert.deepEqual(events.boots.map(([o, , start]) => `${o} ${start}`), ['ready boot', 'ready boot', 'failed boot', 'ready restore']);
+    await restored.close();
   });
 
   test('sessions that end while their boots wait cancel them (96 at once), and the next learner is served at once', async () => {

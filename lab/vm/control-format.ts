@@ -1,9 +1,20 @@
 /*
- * What a put looks like on a VM's control channel (lab/image/init's put
- * and sum), for both ends that send one: the lab server's control socket
- * (control.ts, QEMU) and the page's v86 machine (lab/tab/tab-machine.ts).
- * Pure: no Node and no DOM, the file travels as base64 already.
+ * The lines of a VM's control channel (lab/image/init reads them) for both
+ * ends that send them: the lab server's control socket (control.ts, QEMU)
+ * and the page's v86 machine (lab/tab/tab-machine.ts). A console's size, the
+ * clock, and a put (a file, with init's put and sum). Pure: no Node and no
+ * DOM, the file travels as base64 already.
  */
+
+/** Console `index`'s new window size. */
+export function sizeLine(index: number, cols: number, rows: number): string {
+  return `${rows} ${cols} ${index}\n`;
+}
+
+/** The host's clock: a VM started from a saved state wakes up with the clock of when it was saved. */
+export function clockLine(now = Date.now()): string {
+  return `time ${Math.floor(now / 1000)}\n`;
+}
 
 /** A file for the guest, as a put carries it. */
 export interface PutPayload {
