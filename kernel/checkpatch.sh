@@ -3,7 +3,7 @@
 # The lab's kernel coding-style check, the one command that both a reader
 # and test/kernel/checkpatch.test.ts run: scripts/checkpatch.pl from the lab
 # kernel tree, over every lesson module, header and user program, the
-# lessons' kernel patches, lab/kernel-patches/ and the image's sigdfl.c.
+# lessons' kernel patches, lab/kernel-patches/ and the image's programs.
 # The originals (kernel/*/original/) are exempt: they are the article's code.
 #
 #   kernel/checkpatch.sh            check all of those
@@ -32,7 +32,7 @@ if [ ${#files[@]} -eq 0 ]; then
 		find kernel -name original -prune -o -type f \( -name '*.c' -o -name '*.h' -o -name '*.patch' \) \
 			! -name '*.mod.c' -print | LC_ALL=C sort
 		ls lab/kernel-patches/*.patch
-		echo lab/image/sigdfl.c
+		ls lab/image/*.c
 	)
 fi
 

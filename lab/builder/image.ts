@@ -40,10 +40,13 @@ const RECIPE = {
     ['/etc/fstab', 'fstab', 0o644],
     ['/etc/lab-banner', 'lab-banner', 0o644],
   ],
-  /** Where lab/image/sigdfl.c, compiled, goes. */
-  sigdfl: '/sbin/sigdfl',
+  /** The programs of lab/image/, compiled: guest path, source. */
+  programs: [
+    ['/sbin/sigdfl', 'sigdfl.c'],
+    ['/sbin/labctl', 'labctl.c'],
+  ],
   guestUser: { name: 'learner', uid: 1000, gid: 1000 },
-  sigdflFlags: ['-O2', '-Wall', '-Wextra', '-Werror', '-static', '-s'],
+  programFlags: ['-O2', '-Wall', '-Wextra', '-Werror', '-static', '-s'],
   /**
    * A kernel built with CONFIG_DEBUG_INFO (Debian's) builds modules with
    * DWARF: 300-570 KB each, about 95% of it debug info that the guest never
@@ -286,12 +289,11 @@ export async function buildImageFor(target: ImageTarget): Promise<LabImage> {
       list.push(`slink ${guest} ${busybox} 0777 0 0`);
     }
     for (const [guest, name, mode] of RECIPE.imageFiles) file(guest, join(IMAGE_FILES, name), mode);
-    const sigdfl = entry.path('sigdfl');
-    await runStep([...toolchain.cc, ...RECIPE.sigdflFlags, '-o', sigdfl, join(IMAGE_FILES, 'sigdfl.c')], {
-      cwd: entry.dir,
-      log,
-    });
-    file(RECIPE.sigdfl, sigdfl, 0o755);
+    for (const [guest, source] of RECIPE.programs) {
+      const built = entry.path(source.replace(/\.c$/, ''));
+      await runStep([...toolchain.cc, ...RECIPE.programFlags, '-o', built, join(IMAGE_FILES, source)], { cwd: entry.dir, log });
+      file(guest, built, 0o755);
+    }
     const etc = entry.path('etc');
     execFileSync('mkdir', ['-p', etc]);
     const { name, uid, gid } = RECIPE.guestUser;

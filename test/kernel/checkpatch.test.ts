@@ -30,7 +30,7 @@ function checked(dir: string): string[] {
 
 // Found here independently of the script, so that a script that silently
 // checks fewer files fails the test.
-const files = [...checked(KERNEL_EXAMPLES_DIR), ...labKernelPatches(), join(LAB_DIR, 'image', 'sigdfl.c')];
+const files = [...checked(KERNEL_EXAMPLES_DIR), ...labKernelPatches(), ...readdirSync(join(LAB_DIR, 'image')).filter((f) => f.endsWith('.c')).map((f) => join(LAB_DIR, 'image', f))];
 
 const scratch = mkdtempSync(join(tmpdir(), 'uklab-checkpatch-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

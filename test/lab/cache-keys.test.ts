@@ -59,7 +59,7 @@ describe('cache keys', () => {
 
   test("changing a value of image.ts's RECIPE changes the image's key only", async () => {
     const base = await keysWith('base2', 'lab/builder/image.ts', same);
-    const flags = await keysWith('image-flags', 'lab/builder/image.ts', (s) => s.replace("sigdflFlags: ['-O2',", "sigdflFlags: ['-Os',"));
+    const flags = await keysWith('image-flags', 'lab/builder/image.ts', (s) => s.replace("programFlags: ['-O2',", "programFlags: ['-Os',"));
     assert.notEqual(flags.image, base.image);
     assert.equal(flags.kernel, base.kernel);
     const bumped = await keysWith('image-revision', 'lab/builder/image.ts', revision);
