@@ -4,19 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EditStore, type StorageLike } from '../../src/components/LabEditor/store.ts';
+import { MemoryStorage } from '../helpers/memory-storage.ts';
 
-class MemoryStorage implements StorageLike {
-  readonly items = new Map<string, string>();
-  getItem(k: string): string | null {
-    return this.items.get(k) ?? null;
-  }
-  setItem(k: string, v: string): void {
-    this.items.set(k, v);
-  }
-  removeItem(k: string): void {
-    this.items.delete(k);
-  }
-}
 
 const LESSON = [
   { name: 'ioctl_example.c', text: 'module\n' },

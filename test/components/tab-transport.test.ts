@@ -27,6 +27,8 @@ class FakeEmulator implements Emulator {
   private readonly listeners = new Map<string, Set<(v: never) => void>>();
   readonly sent: Record<number, string> = { [TAB_UARTS.console0]: '', [TAB_UARTS.control]: '', [TAB_UARTS.console1]: '' };
   readonly controlLines: string[] = [];
+  /** Seconds the host set the guest's clock to. */
+  readonly clock: number[] = [];
   restored: string[] = [];
   running = false;
   destroyed = false;
@@ -123,7 +125,10 @@ class FakeEmulator implements Emulator {
   }
 
   private onControl(line: string): void {
-    this.controlLines.push(line);
+    // The guest's clock (lab/image/labctl.c), kept apart from the lines the tests compare.
+    const time = /^time (\d+)$/.exec(line);
+    if (time) this.clock.push(Number(time[1]));
+    else this.controlLines.push(line);
   }
 
   /**
@@ -378,6 +383,8 @@ describe('the tab transport', () => {
     assert.deepEqual(e.restored, ['the-saved-lab']);
     assert.ok(e.running);
     assert.deepEqual(e.controlLines, ['lesson syscall 30 100'], 'the lesson and the terminal size, once');
+    assert.equal(e.clock.length, 1, "the guest's clock is set after the restore, once");
+    assert.ok(Math.abs(e.clock[0]! - Date.now() / 1000) < 5, `to the host's: ${e.clock[0]}`);
     assert.match(r.events.out, /User <-> Kernel Lab[\s\S]*lab:\/lab\/syscall# /);
     r.transport.close();
     await tick();
@@ -780,8 +787,14 @@ describe('the stand-in session that loads the real one', () => {
   function fakeSession(log: string[]) {
     let snapshot = { ...IDLE, started: true, status: { state: 'booting' } as LabStatus };
     const listeners = new Set<() => void>();
+    const watchers = new Set<(data: string) => void>();
     return {
+      /** The VM's output reaching the real session. */
+      output(data: string) {
+        for (const w of watchers) w(data);
+      },
       session: {
+        watchOutput: (w: (data: string) => void) => (watchers.add(w), () => watchers.delete(w)),
         lab: undefined,
         subscribe: (l: () => void) => (listeners.add(l), () => listeners.delete(l)),
         getSnapshot: () => snapshot,
@@ -811,6 +824,8 @@ describe('the stand-in session that loads the real one', () => {
     let changes = 0;
     lazy.subscribe(() => changes++);
     lazy.mount({} as HTMLElement);
+    const seen: string[] = [];
+    const unwatch = lazy.watchOutput((d) => seen.push(d));
     lazy.run('ls');
     assert.equal(lazy.getSnapshot().status.state, 'connecting', 'the terminal shows something at once');
     assert.equal(lazy.getSnapshot().started, true);
@@ -819,6 +834,10 @@ describe('the stand-in session that loads the real one', () => {
     loaded();
     await tick();
     assert.deepEqual(log, ['mount', 'run ls', 'run id']);
+    fake.output('PASS: watched before the load');
+    unwatch();
+    fake.output('not after');
+    assert.deepEqual(seen, ['PASS: watched before the load'], 'output watched before the code loaded comes from the real session');
     assert.equal(lazy.getSnapshot().status.state, 'booting', "the real session's snapshot from then on");
     const before = changes;
     fake.become('ready');

@@ -9,6 +9,9 @@ import clsx from 'clsx';
 import Translate, {translate} from '@docusaurus/Translate';
 import useBrokenLinks from '@docusaurus/useBrokenLinks';
 import {hasPageConsole, runInPageConsole, subscribeSessions} from '@site/src/components/LabTerminal/registry';
+import {progress, useLesson, useLessonProgress} from '@site/src/components/Progress';
+import {isCheck} from '@site/src/components/Progress/store';
+import {watchVerdict} from '@site/src/components/Progress/verdict';
 import CopyButton from './CopyButton';
 import styles from './styles.module.css';
 
@@ -33,18 +36,41 @@ function stepLabel(anchor: string): string {
   return translate({id: 'lab.step', message: 'Step'});
 }
 
-function RunButton({text, consoleIndex}: {readonly text: string; readonly consoleIndex: ConsoleIndex}): ReactNode {
+/** Run the step, and keep in the reader's progress that they did (and a check's verdict). */
+function run(lesson: string | undefined, anchor: string, text: string, consoleIndex: ConsoleIndex): void {
+  if (lesson !== undefined) {
+    progress.ran(lesson, anchor);
+    if (isCheck(anchor)) watchVerdict(consoleIndex, (pass) => progress.checked(lesson, anchor, pass));
+  }
+  runInPageConsole(text, consoleIndex);
+}
+
+function RunButton({anchor, text, consoleIndex}: {readonly anchor: string; readonly text: string; readonly consoleIndex: ConsoleIndex}): ReactNode {
   // Rendered without a terminal on the server; shown once one registers.
   const ready = useSyncExternalStore(subscribeSessions, () => hasPageConsole(consoleIndex), () => false);
+  const lesson = useLesson();
   if (!ready) return null;
   return (
     <button
       type="button"
       className={clsx('button button--primary button--sm', styles.run)}
       title={translate({id: 'lab.run.title', message: 'Type these commands into the lab terminal'})}
-      onClick={() => runInPageConsole(text, consoleIndex)}>
+      onClick={() => run(lesson, anchor, text, consoleIndex)}>
       <Translate id="lab.run">Run</Translate>
     </button>
+  );
+}
+
+/** The reader ran this step before (in this browser), or its check said PASS. */
+function StepMark({state}: {readonly state: 'ran' | 'passed'}): ReactNode {
+  const label =
+    state === 'passed'
+      ? translate({id: 'progress.step.passed', message: 'Passed'})
+      : translate({id: 'progress.step.ran', message: 'Run before'});
+  return (
+    <span className={clsx(styles.mark, state === 'passed' && styles.markPassed)} title={label}>
+      ✓<span className={styles.markText}> {label}</span>
+    </span>
   );
 }
 
@@ -58,14 +84,17 @@ function StepFrame({anchor, run, consoleIndex, title, className, pre}: {
   readonly pre: ComponentProps<'pre'>;
 }): ReactNode {
   useBrokenLinks().collectAnchor(anchor);
+  const done = useLessonProgress(useLesson());
+  const state = anchor in done.passed ? 'passed' : anchor in done.ran ? 'ran' : undefined;
   return (
-    <figure id={anchor} className={clsx(styles.frame, styles.step)} data-step={anchor} data-console={consoleIndex}>
+    <figure id={anchor} className={clsx(styles.frame, styles.step)} data-step={anchor} data-console={consoleIndex} data-progress={state}>
       <figcaption className={clsx(styles.title, styles.stepBar)}>
         <a className={styles.stepLink} href={`#${anchor}`}>
           {title ?? stepLabel(anchor)}
           {consoleIndex === 1 && ` · ${translate({id: 'lab.step.secondTerminal', message: 'second terminal'})}`}
         </a>
-        <RunButton text={run} consoleIndex={consoleIndex} />
+        {state && <StepMark state={state} />}
+        <RunButton anchor={anchor} text={run} consoleIndex={consoleIndex} />
       </figcaption>
       <div className={styles.body}>
         <pre className={clsx(className, styles.pre)} {...pre} />

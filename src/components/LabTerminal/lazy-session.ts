@@ -27,6 +27,7 @@ export class LazySession {
   private element?: HTMLElement;
   private snapshot: SessionSnapshot = IDLE;
   private readonly listeners = new Set<() => void>();
+  private readonly outputWatchers = new Set<(data: string) => void>();
   private disposed = false;
 
   constructor(
@@ -57,6 +58,9 @@ export class LazySession {
           return undefined;
         }
         this.real = s;
+        s.watchOutput((data) => {
+          for (const w of Array.from(this.outputWatchers)) w(data);
+        });
         if (this.element) s.mount(this.element);
         s.subscribe(() => this.changed());
         this.changed();
@@ -93,6 +97,12 @@ export class LazySession {
   /** The session's transport, for a second terminal into the same VM. */
   get lab(): LabTransport | undefined {
     return this.real?.lab;
+  }
+
+  /** The VM's output as it comes (LabTerminalSession.watchOutput), from before or after the load. */
+  watchOutput(watcher: (data: string) => void): () => void {
+    this.outputWatchers.add(watcher);
+    return () => this.outputWatchers.delete(watcher);
   }
 
   start(): void {

@@ -18,6 +18,8 @@ export interface PageSession {
   focus(): void;
   /** Build into this lab's VM; false when it cannot now (LabTerminalSession.build). */
   build(files: SourceFile[], report: (frame: BuildFrame) => void, lesson?: string): boolean;
+  /** The VM's output as it comes; returns how to stop watching. */
+  watchOutput(watcher: (data: string) => void): () => void;
   /** The session's state, for a part of the page that follows it (the editor's Build button). */
   readonly subscribe: (listener: () => void) => () => void;
   readonly getSnapshot: () => SessionSnapshot;
@@ -68,6 +70,11 @@ function runIn(session: PageSession | undefined, text: string): boolean {
 /** Run `text` (commands, one per line) in the page's terminal on `consoleIndex`; false when there is none. */
 export function runInPageConsole(text: string, consoleIndex: ConsoleIndex = 0): boolean {
   return runIn(pageSession(consoleIndex), text);
+}
+
+/** Watch the output of the page's terminal on `consoleIndex`; undefined when there is none. */
+export function watchPageConsole(consoleIndex: ConsoleIndex, watcher: (data: string) => void): (() => void) | undefined {
+  return pageSession(consoleIndex)?.watchOutput(watcher);
 }
 
 export function hasPageConsole(consoleIndex: ConsoleIndex = 0): boolean {

@@ -75,6 +75,7 @@ export class LabTerminalSession {
   /** Builds sent and not yet ended, by id: who to tell. */
   private readonly builds = new Map<number, (frame: BuildFrame) => void>();
   private buildIds = 0;
+  private readonly outputWatchers = new Set<(data: string) => void>();
 
   constructor(private readonly opts: SessionOptions) {
     this.snapshot = this.makeSnapshot();
@@ -95,6 +96,12 @@ export class LabTerminalSession {
   };
 
   readonly getSnapshot = (): SessionSnapshot => this.snapshot;
+
+  /** The VM's output as it comes, for a part of the page that waits for a line (a check's verdict). */
+  watchOutput(watcher: (data: string) => void): () => void {
+    this.outputWatchers.add(watcher);
+    return () => this.outputWatchers.delete(watcher);
+  }
 
   /** The element the terminal goes into; set by the component when it mounts. */
   mount(element: HTMLElement): void {
@@ -133,6 +140,7 @@ export class LabTerminalSession {
 
   private readonly events: TransportEvents = {
     output: (data) => {
+      for (const w of Array.from(this.outputWatchers)) w(data);
       if (this.terminal) this.write(this.terminal, data);
       else this.early.push(data);
     },

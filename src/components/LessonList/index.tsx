@@ -1,12 +1,18 @@
 /*
- * The six lessons as cards, for the front page. The list is written out
- * (not read from the sidebar) because the front page is a plain page with
- * no docs context; the slugs are the stable ones the sidebar also uses,
- * and a wrong one fails the build as a broken link.
+ * The six lessons as cards, for the front page, with the reader's progress
+ * kept in this browser (src/components/Progress): where to continue, a mark
+ * on each lesson started or done, and a way to forget it all. The list is
+ * written out (not read from the sidebar) because the front page is a plain
+ * page with no docs context; the slugs are the stable ones the sidebar also
+ * uses, and a wrong one fails the build as a broken link.
  */
 import type {ReactNode} from 'react';
+import clsx from 'clsx';
 import Link from '@docusaurus/Link';
-import {translate} from '@docusaurus/Translate';
+import Translate, {translate} from '@docusaurus/Translate';
+import {useAllDocsData} from '@docusaurus/plugin-content-docs/client';
+import {progress, useProgress} from '@site/src/components/Progress';
+import {lessonState, type LastStep} from '@site/src/components/Progress/store';
 import styles from './styles.module.css';
 
 interface Lesson {
@@ -68,17 +74,56 @@ function lessons(): readonly Lesson[] {
   ];
 }
 
-export default function LessonList(): ReactNode {
+/** A lesson's doc id: its slug without the slash (test/site/progress.test.ts checks that they agree). */
+const docId = (to: string): string => to.slice(1);
+
+/** "Continue where you left off": the last step the reader ran, on its page in this locale. */
+function Continue({last}: {readonly last: LastStep}): ReactNode {
+  const docs = useAllDocsData().default?.versions[0]?.docs ?? [];
+  const path = docs.find((d) => d.id === last.lesson)?.path;
+  if (!path) return null;
+  const title = lessons().find((l) => docId(l.to) === last.lesson)?.title ?? last.lesson;
   return (
-    <ol className={styles.grid}>
-      {lessons().map((lesson) => (
-        <li key={lesson.to}>
-          <Link className={styles.card} to={lesson.to}>
-            <strong className={styles.title}>{lesson.title}</strong>
-            <span>{lesson.summary}</span>
-          </Link>
-        </li>
-      ))}
-    </ol>
+    <Link className={clsx('button button--primary', styles.continue)} to={`${path}#${last.anchor}`} data-continue={last.lesson}>
+      <Translate id="progress.continue" values={{lesson: title}}>
+        {'Continue where you left off: {lesson}'}
+      </Translate>
+    </Link>
+  );
+}
+
+function forget(): void {
+  const sure = window.confirm(
+    translate({id: 'progress.clear.confirm', message: 'Forget which steps you ran and which checks passed, in every lesson?'}),
+  );
+  if (sure) progress.clear();
+}
+
+export default function LessonList(): ReactNode {
+  const kept = useProgress();
+  return (
+    <>
+      {kept.last && (
+        <div className={styles.progress}>
+          <Continue last={kept.last} />
+          <button type="button" className="button button--link" onClick={forget}>
+            <Translate id="progress.clear">Clear my progress</Translate>
+          </button>
+        </div>
+      )}
+      <ol className={styles.grid}>
+        {lessons().map((lesson) => {
+          const state = lessonState(kept.lessons[docId(lesson.to)]);
+          return (
+            <li key={lesson.to}>
+              <Link className={styles.card} to={lesson.to} data-progress={state}>
+                <strong className={clsx(styles.title, state !== 'new' && styles[state])}>{lesson.title}</strong>
+                <span>{lesson.summary}</span>
+              </Link>
+            </li>
+          );
+        })}
+      </ol>
+    </>
   );
 }

@@ -1,11 +1,13 @@
 /*
  * Docusaurus' DocItem/Content (theme-classic 3.10, ejected), with one
  * addition: a lesson's goals box (src/components/LessonGoals) from its front
- * matter, between the title and the first paragraph. Ejected rather than
- * wrapped because a wrapper can only add before or after the whole content,
- * and the box belongs under the title. The rest is the original, unchanged.
+ * matter, between the title and the first paragraph; and the lesson's id
+ * for its steps, which keep the reader's progress (src/components/Progress).
+ * Ejected rather than wrapped because a wrapper can only add before or after
+ * the whole content, and the box belongs under the title. The rest is the
+ * original, unchanged.
  */
-import type {ReactNode} from 'react';
+import {useEffect, useRef, type ReactNode} from 'react';
 import clsx from 'clsx';
 import {ThemeClassNames} from '@docusaurus/theme-common';
 import {useDoc} from '@docusaurus/plugin-content-docs/client';
@@ -13,6 +15,7 @@ import Heading from '@theme/Heading';
 import MDXContent from '@theme/MDXContent';
 import type {Props} from '@theme/DocItem/Content';
 import LessonGoals, {lessonGoalsFrom} from '@site/src/components/LessonGoals';
+import {LessonContext, progress} from '@site/src/components/Progress';
 
 /**
  Title can be declared inside md content or declared through
@@ -35,9 +38,17 @@ function useSyntheticTitle(): string | null {
 
 export default function DocItemContent({children}: Props): ReactNode {
   const syntheticTitle = useSyntheticTitle();
-  const goals = lessonGoalsFrom(useDoc().frontMatter);
+  const {metadata, frontMatter} = useDoc();
+  const goals = lessonGoalsFrom(frontMatter);
+  const content = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // The page's runnable steps as rendered, in order: what "done" means for the lesson.
+    const anchors = Array.from(content.current?.querySelectorAll('figure[data-step]') ?? [], (f) => f.getAttribute('data-step') ?? '');
+    if (anchors.length > 0) progress.steps(metadata.id, anchors);
+  }, [metadata.id]);
   return (
-    <div className={clsx(ThemeClassNames.docs.docMarkdown, 'markdown')}>
+    <LessonContext.Provider value={metadata.id}>
+    <div ref={content} className={clsx(ThemeClassNames.docs.docMarkdown, 'markdown')}>
       {syntheticTitle && (
         <header>
           <Heading as="h1">{syntheticTitle}</Heading>
@@ -46,5 +57,6 @@ export default function DocItemContent({children}: Props): ReactNode {
       {goals && <LessonGoals {...goals} />}
       <MDXContent>{children}</MDXContent>
     </div>
+    </LessonContext.Provider>
   );
 }
