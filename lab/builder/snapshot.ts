@@ -23,8 +23,19 @@ const RECIPE = {
   revision: 1,
   /** The VM is saved once its consoles have been quiet this long after their prompts. */
   quietMs: 200,
+  /**
+   * ... and not before it has run this long. The kernel switches from its
+   * early TSC clocksource to the calibrated one a second after the timer
+   * initcalls (tsc_refine_calibration_work), about 1.45 s into a boot here,
+   * and logs it: saved before that, every restored VM would do it, and log
+   * it, in its learner's first second. Under TCG the guest's clock runs with
+   * the host's, so time since QEMU started is the guest's uptime.
+   */
+  settledMs: 2500,
   /** How long the extra consoles' shells may take to print their prompts. */
   promptTimeoutMs: 10_000,
+  /** Boots tried before giving up (a calibration can fail on a busy host, see below). */
+  attempts: 2,
 };
 
 interface SnapshotInfo {
@@ -79,7 +90,15 @@ export async function ensureSnapshot(
     if (cached) return { stateFile: entry.path(STATE_FILE), consoles: cached.info.consoles };
     const started = performance.now();
     entry.reset();
-    const consoles = await saveBootedVM(opts, entry.path(STATE_FILE));
+    let consoles: string[] | undefined;
+    for (let attempt = 1; !consoles; attempt++) {
+      try {
+        consoles = await saveBootedVM(opts, entry.path(STATE_FILE));
+      } catch (e) {
+        if (attempt >= RECIPE.attempts) throw e;
+        say(`${(e as Error).message}; booting again`);
+      }
+    }
     const seconds = (performance.now() - started) / 1000;
     entry.commit({ qemu, consoles }, [STATE_FILE], seconds);
     const mib = statSync(entry.path(STATE_FILE)).size / 1048576;
@@ -89,8 +108,15 @@ export async function ensureSnapshot(
   });
 }
 
+/** Whether the guest's local APIC timer is in use: its LVT timer entry is not masked (QEMU's `info lapic`). */
+export async function apicTimerRunning(vm: LabVM): Promise<boolean> {
+  const lvtt = /^LVTT\s.*$/m.exec(await vm.monitorCommand('info lapic'))?.[0];
+  return lvtt !== undefined && !/\bmasked\b/.test(lvtt);
+}
+
 /** Boot a VM, wait until every console's shell waits at its prompt, save it into `file`; the consoles' text. */
 async function saveBootedVM(opts: SnapshotOptions, file: string): Promise<string[]> {
+  const spawned = performance.now();
   const vm = new LabVM({ ...opts, monitor: true });
   const consoles = ['', ...vm.extraConsoles.map(() => '')];
   let lastOutput = performance.now();
@@ -111,9 +137,18 @@ async function saveBootedVM(opts: SnapshotOptions, file: string): Promise<string
       if (vm.isExited) throw new Error('snapshot: the VM ended before it could be saved');
       // The main console is at its prompt (ready); ash may redraw it after a resize.
       const prompts = consoles.slice(1).every((text) => SHELL_PROMPT.test(text));
-      if (prompts && performance.now() - lastOutput >= RECIPE.quietMs) break;
+      const now = performance.now();
+      if (prompts && now - lastOutput >= RECIPE.quietMs && now - spawned >= RECIPE.settledMs) break;
       if (performance.now() > deadline) throw new Error(`snapshot: the consoles did not all show a prompt within ${RECIPE.promptTimeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 20));
+    }
+    // Every VM started from the state inherits the kernel's timer choice. The
+    // local APIC timer is calibrated against the PIT during the boot, and on a
+    // busy host the calibration can fail its check, after which the kernel
+    // masks the APIC timer and ticks with the PIT: idle VMs would then cost
+    // several times the CPU (lab/vm/qemu.ts, apicTimer).
+    if (opts.apicTimer && !(await apicTimerRunning(vm))) {
+      throw new Error('snapshot: the guest did not take the local APIC timer (its calibration failed)');
     }
     await vm.saveState(file);
   } finally {

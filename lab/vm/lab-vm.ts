@@ -286,6 +286,12 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
     extra.forEach((text, i) => text && this.extraConsoles[i]?.replay(text));
   }
 
+  /** A command of QEMU's human monitor (`info lapic`), for a VM started with `monitor`; its output. */
+  async monitorCommand(command: string): Promise<string> {
+    if (!this.monitor) throw new LabError('lab: this VM was started without a monitor');
+    return String(await (await this.monitor).execute('human-monitor-command', { 'command-line': command }));
+  }
+
   /**
    * Save this VM (started with `monitor`) into `file` as QEMU's migration
    * stream, for other VMs to start from (`restore`). QEMU sends the stream

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ensureSnapshot, snapshotKey, type SnapshotOptions } from '../../lab/builder/snapshot.ts';
+import { apicTimerRunning, ensureSnapshot, snapshotKey, type SnapshotOptions } from '../../lab/builder/snapshot.ts';
 import { QemuMachines, type MachineSpec } from '../../lab/server/lab-machine.ts';
 import { LabVM, type SavedState } from '../../lab/vm/lab-vm.ts';
 import { testLab } from '../helpers/lab.ts';
@@ -96,9 +96,13 @@ describe('a VM started from the snapshot', () => {
     assert.match(shown1, /from-2/);
   });
 
+  test('was saved after the kernel settled: its clocksource switch is already in the log', async () => {
+    assert.match((await vm.exec('dmesg | grep clocksource:')).output, /Switched to clocksource tsc/);
+  });
+
   test("loads the lessons' modules", async () => {
     assert.equal((await vm.exec('insmod /lab/hello/hello.ko && rmmod hello')).status, 0);
-    assert.match((await vm.exec('dmesg | tail -n 3')).output, /hello: hello, kernel/);
+    assert.match((await vm.exec('dmesg | grep hello:')).output, /hello: hello, kernel/);
   });
 
   test('is a VM of its own: another one from the same state does not see its files', async () => {
@@ -109,6 +113,18 @@ describe('a VM started from the snapshot', () => {
     assert.equal((await vm.exec('cat /tmp/own')).output, 'mine\n');
     await other.stop();
   });
+});
+
+test('the timer a snapshot is saved with is checked: the PIT here, the local APIC timer when asked for', async () => {
+  const pit = restore();
+  await pit.ready;
+  assert.equal(await apicTimerRunning(pit), false, 'the snapshot of these tests ticks with the PIT');
+  await pit.stop();
+  const apic = new LabVM({ ...opts, apicTimer: true, monitor: true });
+  vms.push(apic);
+  await apic.ready;
+  assert.equal(await apicTimerRunning(apic), true);
+  await apic.stop();
 });
 
 test("a restored VM's clock is the host's, not the one it was saved with", async () => {
