@@ -4,11 +4,8 @@
 // scripted command; it knows nothing about browsers or the CLI.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, chmodSync, createReadStream } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import * as pty from 'node-pty';
 import { CommandFrame, ConsoleTail, PROMPT_AT_END, lastPanicReason, panicAfterLastPrompt } from './console.ts';
 import { ControlLine, type PutFile } from './control.ts';
@@ -16,8 +13,8 @@ import { clockLine, sizeLine } from './control-format.ts';
 import { FdWriter } from './fd-writer.ts';
 import { GuestConsole } from './guest-console.ts';
 import { ptyMasterFd } from './pty-fd.ts';
-import { QmpClient, QmpError } from './qmp.ts';
-import { connectWhenListening } from './socket-connect.ts';
+import { loadFromFile, saveToFile } from './migration.ts';
+import { QmpClient } from './qmp.ts';
 import { findQemu, qemuArgs, QEMU_PANIC_STATUS, type Accel } from './qemu.ts';
 import { qemuCommand, qemuUid, VMFolder, type RunAs } from './unprivileged.ts';
 import type { StartKind, VMExitReason, VMState } from '../protocol.ts';
@@ -54,7 +51,7 @@ export interface LabVMOptions {
   /** Give QEMU a monitor socket, so that `saveState` can save the booted VM. */
   monitor?: boolean;
   /**
-   * Start from a saved state (lab/vm/snapshot.ts) instead of booting: the
+   * Start from a saved state (lab/builder/snapshot.ts) instead of booting: the
    * VM is ready once QEMU has loaded it and runs the guest again, at the
    * prompt it was saved at. The state must come from a VM with the same
    * options (kernel, initrd, memory, consoles, accelerator).
@@ -62,7 +59,7 @@ export interface LabVMOptions {
   restore?: SavedState;
 }
 
-/** A VM saved at its prompt, to start others from (lab/vm/snapshot.ts). */
+/** A VM saved at its prompt, to start others from (lab/builder/snapshot.ts). */
 export interface SavedState {
   /** QEMU's migration stream of the VM. */
   stateFile: string;
@@ -72,7 +69,6 @@ export interface SavedState {
    */
   consoles: string[];
 }
-
 
 export interface VMExit {
   /**
@@ -112,7 +108,6 @@ export class GuestExitedError extends LabError {
 
 export class CommandTimeoutError extends LabError {}
 
-
 export function exitError(exit: VMExit): LabError {
   return exit.reason === 'panic' ? new KernelPanicError(exit) : new GuestExitedError(exit);
 }
@@ -124,7 +119,6 @@ export interface CommandResult {
 
 const DEFAULT_BOOT_TIMEOUT_MS = 30_000;
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
-
 const DEFAULT_MEMORY_MIB = 128;
 
 export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMExit] }> {
@@ -264,18 +258,8 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
    */
   private async restoreFrom(saved: SavedState, incoming: string, timeoutMs: number): Promise<void> {
     const qmp = await this.monitor!;
-    const resumed = qmp.next('RESUME');
-    resumed.catch(() => undefined);
     this.replay(saved.consoles);
-    const sock = await connectWhenListening(incoming, timeoutMs);
-    // QEMU closes the socket as soon as it has the whole state, which the
-    // stream may report as an error: once the guest runs, it is none.
-    let running = false;
-    const fed = pipeline(createReadStream(saved.stateFile), sock).catch((e: unknown) => {
-      if (!running) throw e;
-    });
-    await Promise.race([resumed, fed.then(() => resumed)]);
-    running = true;
+    await loadFromFile(qmp, incoming, saved.stateFile, timeoutMs);
     if (this.state !== 'booting') return;
     this.becomeReady();
   }
@@ -299,35 +283,7 @@ export class LabVM extends EventEmitter<{ data: [string]; ready: []; exit: [VMEx
    */
   async saveState(file: string, timeoutMs = 30_000): Promise<void> {
     if (!this.monitor) throw new LabError('lab: this VM was started without a monitor');
-    const qmp = await this.monitor;
-    const path = join(this.folder, 'save.sock');
-    let received!: Promise<void>;
-    const server = createServer();
-    const connected = new Promise<void>((resolve, reject) => {
-      server.once('connection', (conn: Socket) => {
-        received = pipeline(conn, createWriteStream(file));
-        resolve();
-      });
-      server.once('error', reject);
-    });
-    await new Promise<void>((resolve) => server.listen(path, resolve));
-    // QEMU may run as a user of its own: the folder is already only its and root's.
-    chmodSync(path, 0o666);
-    try {
-      await qmp.execute('migrate', { uri: `unix:${path}` });
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const info = (await qmp.execute('query-migrate')) as { status?: string; 'error-desc'?: string };
-        if (info.status === 'completed') break;
-        if (info.status === 'failed' || info.status === 'cancelled') throw new QmpError(`lab: saving the VM failed: ${info['error-desc'] ?? info.status}`);
-        if (Date.now() > deadline) throw new QmpError(`lab: saving the VM took more than ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      await connected;
-      await received;
-    } finally {
-      server.close();
-    }
+    await saveToFile(await this.monitor, this.folder, file, timeoutMs);
   }
 
   /**
