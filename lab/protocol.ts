@@ -9,7 +9,7 @@
  */
 
 /** Bumped when a frame changes meaning; a page and a server of different versions refuse each other. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 /** Where the server listens for labs, on the page's own origin. */
 export const LAB_SOCKET_PATH = '/lab/ws';
@@ -218,6 +218,12 @@ export interface Hello {
    * to put into its own VM.
    */
   target?: 'tab';
+  /**
+   * The learner, as a random id their browser keeps (LEARNER_ID): a server
+   * that keeps a workshop's progress files this connection's `progress`
+   * frames under it. Nothing else; a server that keeps none ignores it.
+   */
+  learner?: string;
 }
 export interface Input {
   type: 'input';
@@ -246,7 +252,19 @@ export interface BuildRequest {
   /** The learner's version of some of the lesson's sources; the others stay the lesson's own. */
   files: SourceFile[];
 }
-export type ClientFrame = Hello | Input | Resize | Reset | Ack | BuildRequest;
+/** What the learner did on the page, for a server that keeps a workshop's progress (lab/server/progress-db.ts). */
+export interface StepProgress {
+  /** The lesson's doc id (both locales share it). */
+  lesson: string;
+  /** The step's anchor: step-…, exercise-N-check or exercise-N-solution. */
+  step: string;
+  /** `ran`: its Run button; `passed` / `not-yet`: a check's verdict, after its run. */
+  event: 'ran' | 'passed' | 'not-yet';
+}
+export interface ProgressFrame extends StepProgress {
+  type: 'progress';
+}
+export type ClientFrame = Hello | Input | Resize | Reset | Ack | BuildRequest | ProgressFrame;
 
 /*
  * Builds. A learner's sources go to the server in one `build` frame, larger
@@ -380,6 +398,11 @@ export class ProtocolError extends Error {}
 
 const LESSON_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const SESSION_ID = /^[A-Za-z0-9_-]{16,64}$/;
+/** A learner's id: random, made and kept by their browser. */
+export const LEARNER_ID = /^[A-Za-z0-9_-]{16,64}$/;
+const DOC_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const STEP_ANCHOR = /^(?:step-[a-z0-9][a-z0-9-]{0,79}|exercise-\d{1,3}-(?:check|solution))$/;
+const PROGRESS_EVENTS: ReadonlySet<string> = new Set<StepProgress['event']>(['ran', 'passed', 'not-yet']);
 
 type Json = Record<string, unknown>;
 
@@ -465,7 +488,7 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
   const f = object(raw);
   switch (f.type) {
     case 'hello':
-      onlyKeys(f, ['type', 'v', 'lesson', 'token', 'resume', 'console', 'cols', 'rows', 'target']);
+      onlyKeys(f, ['type', 'v', 'lesson', 'token', 'resume', 'console', 'cols', 'rows', 'target', 'learner']);
       if (f.target !== undefined && f.target !== 'tab') throw new ProtocolError("'target' must be 'tab' when given");
       if (f.v !== PROTOCOL_VERSION) throw new VersionMismatch(`protocol version must be ${PROTOCOL_VERSION}`);
       return {
@@ -478,6 +501,7 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
         cols: int(f, 'cols', MIN_COLS, MAX_COLS),
         rows: int(f, 'rows', MIN_ROWS, MAX_ROWS),
         ...(f.target === 'tab' ? { target: 'tab' as const } : {}),
+        ...(f.learner !== undefined ? { learner: str(f, 'learner', LEARNER_ID, 64) } : {}),
       };
     case 'input':
       onlyKeys(f, ['type', 'data']);
@@ -500,6 +524,12 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
       } catch (e) {
         throw e instanceof ProtocolError ? new BadSourceFiles(id, e.message) : e;
       }
+    }
+    case 'progress': {
+      onlyKeys(f, ['type', 'lesson', 'step', 'event']);
+      const event = str(f, 'event', undefined, 16);
+      if (!PROGRESS_EVENTS.has(event)) throw new ProtocolError("'event' must be ran, passed or not-yet");
+      return { type: 'progress', lesson: str(f, 'lesson', DOC_ID, 64), step: str(f, 'step', STEP_ANCHOR, 96), event: event as StepProgress['event'] };
     }
     default:
       throw new ProtocolError('unknown frame type');

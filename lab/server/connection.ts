@@ -17,6 +17,8 @@ import {
   type ClientFrame,
   type ConsoleIndex,
   type Hello,
+  type StepProgress,
+  type ProgressFrame,
   type RefusalReason,
   type ServerFrame,
   type StatusFrame,
@@ -51,6 +53,8 @@ export interface ConnectionContext {
   tabBuilds: BuildService | string;
   /** Told of refusals and of builds' outcomes (lab/server/metrics.ts counts them). */
   events: Pick<LabEvents, 'refused' | 'build'>;
+  /** Where a workshop's progress goes (progress-db.ts); absent when the server keeps none. */
+  progress?: { record(learner: string, e: StepProgress): void };
 }
 
 const PING_EVERY_MS = 20_000;
@@ -74,6 +78,8 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
   let session: Session | undefined;
   /** After a hello with target 'tab': this connection only builds, for a VM in the page. */
   let tabLesson: string | undefined;
+  /** The learner's id from the hello, for their progress. */
+  let learner: string | undefined;
   let consoleIndex: ConsoleIndex = 0;
   let closed = false;
   let alive = true;
@@ -176,6 +182,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     clearTimeout(helloTimer);
     if (!checkToken(h)) return;
     ctx.admission.authenticated();
+    learner = h.learner;
     if (!ctx.lessons.has(h.lesson)) return refuse('error', 'unknown-lesson', `no lesson '${h.lesson}'`, CLOSE.policy);
     if (h.target === 'tab') {
       tabLesson = h.lesson;
@@ -237,11 +244,27 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     });
   };
 
+  const onProgress = (f: ProgressFrame): void => {
+    meter(0);
+    if (!learner || !ctx.progress) return;
+    try {
+      ctx.progress.record(learner, { lesson: f.lesson, step: f.step, event: f.event });
+    } catch (e) {
+      // The learner's terminal goes on; the instructor's copy misses a line, which the log says.
+      ctx.log(`lab server: could not keep a learner's progress: ${String(e)}`);
+    }
+  };
+
   const onFrame = (f: ClientFrame): void => {
     if (f.type === 'hello') {
       if (session || tabLesson) throw new ProtocolError('hello sent twice');
       meter(0);
       return onHello(f);
+    }
+    // The page reports progress on whichever connection it has, its VM's here or the tab's.
+    if (f.type === 'progress') {
+      if (!session && !tabLesson) throw new ProtocolError('the first frame must be hello');
+      return onProgress(f);
     }
     if (tabLesson) {
       if (f.type !== 'build') throw new ProtocolError('a connection for a VM in the tab only builds');

@@ -3,9 +3,11 @@
 //
 //   tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]...
 //                          [--no-site-build] [--kvm] [--no-snapshot] [--hide-solutions] [--metrics-token T]
+//                          [--progress-db FILE] [--instructor-token T]
 //                          [--max-sessions N] [--pool-size N] …
 //
 // Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_SNAPSHOT=0, UKLAB_HIDE_SOLUTIONS=1, UKLAB_METRICS_TOKEN,
+// UKLAB_PROGRESS_DB, UKLAB_INSTRUCTOR_TOKEN,
 // UKLAB_ALLOW_ORIGINS (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -30,17 +32,22 @@ async function main(): Promise<void> {
       'no-snapshot': { type: 'boolean', default: false },
       'hide-solutions': { type: 'boolean', default: false },
       'metrics-token': { type: 'string' },
+      'progress-db': { type: 'string' },
+      'instructor-token': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       ...Object.fromEntries(limitKeys.map((k) => [flagName(k), { type: 'string' as const }])),
     },
   });
   if (values.help) {
     console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm] [--no-snapshot] [--hide-solutions] [--metrics-token T]
+         [--progress-db FILE] [--instructor-token T]
   /healthz and /readyz answer anyone; /metrics (Prometheus) answers the server's own Host, or any with the metrics token
   --kvm (or UKLAB_ACCEL=kvm): run the VMs under KVM if a probe boot works, else TCG
   --no-snapshot (or UKLAB_SNAPSHOT=0): boot every VM, instead of starting it from a saved booted VM (made once, cached)
   --hide-solutions (or UKLAB_HIDE_SOLUTIONS=1): the lessons' pages hide the exercises' reference solutions, for a workshop
   --metrics-token T (or UKLAB_METRICS_TOKEN): a scraper sending "Authorization: Bearer T" may read /metrics from any Host
+  --progress-db FILE (or UKLAB_PROGRESS_DB): keep each learner's steps and checks in this SQLite file, across restarts
+  --instructor-token T (or UKLAB_INSTRUCTOR_TOKEN): the instructor's token, for /instructor/progress.csv (made and printed when progress is kept)
 limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`).join(', ')}`);
     return;
   }
@@ -73,7 +80,15 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
   const hideSolutions = values['hide-solutions'] === true || env.UKLAB_HIDE_SOLUTIONS === '1';
   const metricsToken = (values['metrics-token'] as string | undefined) ?? env.UKLAB_METRICS_TOKEN;
   const snapshot = !values['no-snapshot'] && env.UKLAB_SNAPSHOT !== '0';
-  const server = await startLabServer({ lab, tabLab, host, port, token, allowOrigins, limits, accel, snapshot, hideSolutions, metricsToken, siteRoot: SITE_ROOT });
+  const progressDb = (values['progress-db'] as string | undefined) ?? env.UKLAB_PROGRESS_DB;
+  let instructorToken = (values['instructor-token'] as string | undefined) ?? env.UKLAB_INSTRUCTOR_TOKEN;
+  if (progressDb && !instructorToken) {
+    instructorToken = randomBytes(18).toString('base64url');
+    console.log(`lab server: the instructor's token (for /instructor/progress.csv): ${instructorToken}`);
+  }
+  const server = await startLabServer({
+    lab, tabLab, host, port, token, allowOrigins, limits, accel, snapshot, hideSolutions, metricsToken, progressDb, instructorToken, siteRoot: SITE_ROOT,
+  });
   // Before the address is printed: whoever reads it may send SIGTERM at once.
   let stopping = false;
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
@@ -83,6 +98,9 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
       console.error(`lab server: ${sig}, stopping every VM`);
       void server.close().then(() => process.exit(0));
     });
+  }
+  if (progressDb) {
+    console.log(`lab server: learners' progress is kept in ${progressDb}; curl -H "Authorization: Bearer <instructor token>" ${server.url}/instructor/progress.csv`);
   }
   console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted, ${server.starts === 'restore' ? 'VMs start from a snapshot' : 'VMs boot'}${hideSolutions ? ', solutions hidden' : ''})`);
   if (token) {

@@ -10,7 +10,7 @@
 // with the metrics token as its bearer token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LabMetrics } from './metrics.ts';
-import { sameSecret } from './secret.ts';
+import { bearer, sameSecret } from './secret.ts';
 
 export const HEALTH_PATH = '/healthz';
 export const READY_PATH = '/readyz';
@@ -28,11 +28,6 @@ export interface ProbeOptions {
 
 function text(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(`${body}\n`);
-}
-
-function bearer(req: IncomingMessage): string | undefined {
-  const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-  return m?.[1];
 }
 
 /** Answers the three paths (true), or leaves the request to the next handler (false). */

@@ -26,6 +26,8 @@ import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts
 import { LabMetrics } from './metrics.ts';
 import { MachinePool } from './pool.ts';
 import { probeHandler } from './probes.ts';
+import { instructorHandler } from './instructor.ts';
+import { WorkshopProgress } from './progress-db.ts';
 import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH, type SolutionsVisibility, type StartKind } from '../protocol.ts';
 import { SessionRegistry } from './sessions.ts';
 import { AuthThrottle, ConnectionGate } from './gate.ts';
@@ -50,6 +52,10 @@ export interface LabServerOptions {
   hideSolutions?: boolean;
   /** A bearer token that opens /metrics to a scraper from any Host (lab/server/probes.ts). */
   metricsToken?: string;
+  /** Keep the workshop's progress, per learner, in this SQLite file (progress-db.ts); none by default. */
+  progressDb?: string;
+  /** The instructor's token, for /instructor/ (instructor.ts): not the learners' `token`. */
+  instructorToken?: string;
   /**
    * Start VMs from a saved state of a booted one (lab/builder/snapshot.ts),
    * made at the first start and cached: true by default; false boots each.
@@ -110,7 +116,15 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   if (opts.metricsToken !== undefined && opts.metricsToken.length < MIN_TOKEN_LENGTH) {
     throw new Error(`lab server: a metrics token needs at least ${MIN_TOKEN_LENGTH} characters`);
   }
+  if (opts.instructorToken !== undefined && opts.instructorToken.length < MIN_TOKEN_LENGTH) {
+    throw new Error(`lab server: an instructor token needs at least ${MIN_TOKEN_LENGTH} characters`);
+  }
+  if (opts.instructorToken !== undefined && opts.instructorToken === opts.token) {
+    throw new Error("lab server: the instructor token must not be the learners' access token");
+  }
   const { limits } = opts;
+  // Opened first: a file the server cannot open stops it before any VM starts.
+  const progress = opts.progressDb !== undefined ? new WorkshopProgress(opts.progressDb) : undefined;
   const drop = opts.dropPrivileges ?? process.getuid?.() === 0;
   const files = drop ? readableVMFiles({ kernel: opts.lab.kernel.bootImage, initrd: opts.lab.image.initramfs }) : undefined;
   const spec: MachineSpec = {
@@ -173,6 +187,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       lessons: [...lessons],
       solutions,
       starts: machines.starts,
+      keepsProgress: progress !== undefined,
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
     return true;
@@ -184,7 +199,8 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     metricsToken: opts.metricsToken,
     ownHost: (req) => !refuseHost(policy, req.headers.host),
   });
-  const http = createServer(siteHandler(opts.siteRoot, (req, res) => probes(req, res) || status(req, res)));
+  const instructor = instructorHandler({ token: opts.instructorToken, progress });
+  const http = createServer(siteHandler(opts.siteRoot, (req, res) => probes(req, res) || instructor(req, res) || status(req, res)));
   // A build's sources are the largest frame; connection.ts holds every other to MAX_FRAME_BYTES.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BUILD_FRAME_BYTES, perMessageDeflate: false });
 
@@ -209,7 +225,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     socket.once('close', () => handedOver || admission.closed());
     wss.handleUpgrade(req, socket, head, (ws) => {
       handedOver = true;
-      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds, tabBuilds, events: metrics });
+      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds, tabBuilds, events: metrics, progress });
     });
   });
   http.on('clientError', (_err, socket) => socket.destroy());
@@ -242,6 +258,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
         await Promise.all([registry.endAll('server shutting down'), pool.close()]);
         http.closeAllConnections();
         files?.cleanup();
+        progress?.close();
         refusedLog.flush();
         tokenLog.flush();
       })();

@@ -1,31 +1,40 @@
 // A reader's progress in headless Chromium against the real server: steps
 // run and checks passed are marked on the steps, in the sidebar and on the
 // front page, survive a reload, are shared by both languages, and can be
-// cleared.
+// cleared; and the server, keeping a workshop's progress, has them too.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { REPO_ROOT } from '../../lab/paths.ts';
+import { PROGRESS_CSV_PATH } from '../../lab/server/instructor.ts';
+import { LEARNER_KEY } from '../../src/components/Progress/learner.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { launchChromium } from '../helpers/browser.ts';
 import { startTestServer } from '../server/client.ts';
 
 const SITE = join(REPO_ROOT, 'build');
+const INSTRUCTOR = 'instructor-token-for-e2e-0001';
+const scratch = mkdtempSync(join(tmpdir(), 'uklab-progress-e2e-'));
 
 let server: LabServer;
 let browser: Browser;
 
 before(async () => {
   assert.ok(existsSync(join(SITE, 'zh-Hans')), 'the site is built for both locales (pretest)');
-  server = await startTestServer({ poolSize: 1, maxSessions: 2, graceMs: 1000 }, { siteRoot: SITE });
+  server = await startTestServer(
+    { poolSize: 1, maxSessions: 2, graceMs: 1000 },
+    { siteRoot: SITE, progressDb: join(scratch, 'workshop.db'), instructorToken: INSTRUCTOR },
+  );
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
   await server?.close();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 test('steps run and a check passed are kept, in both languages, until cleared', { timeout: 180_000 }, async () => {
@@ -55,6 +64,15 @@ test('steps run and a check passed are kept, in both languages, until cleared', 
     await step('exercise-1-check').locator('button.button--primary').click();
     await terminal.filter({ hasText: 'PASS: hello is loaded' }).waitFor({ timeout: 30_000 });
     await page.locator('figure[data-step="exercise-1-check"][data-progress="passed"]').waitFor({ timeout: 5000 });
+
+    // The server's copy, for the instructor, under the id this browser made.
+    const learner = await page.evaluate((key) => localStorage.getItem(key), LEARNER_KEY);
+    assert.ok(learner, 'the page made a learner id');
+    const res = await fetch(`${server.url}${PROGRESS_CSV_PATH}`, { headers: { Authorization: `Bearer ${INSTRUCTOR}` } });
+    const csv = await res.text();
+    assert.match(csv, new RegExp(`^${learner},hello,step-files,[^,]+,[^,]+,1,\r$`, 'm'));
+    assert.match(csv, new RegExp(`^${learner},hello,exercise-1-check,[^,]+,[^,]+,2,20\\d\\d-[^,]+\r$`, 'm'), 'run twice, passed the second time');
+    assert.match(csv, new RegExp(`^${learner},hello,exercise-1-solution,`, 'm'));
 
     // The sidebar: the lesson is started (far from every step run).
     assert.equal(await page.locator('.menu a[href="/hello"]').getAttribute('data-progress'), 'started');

@@ -23,6 +23,8 @@ export interface ClientOptions {
   autoAck?: boolean;
   /** Keep only the last this many characters of output (a terminal's scrollback). */
   keep?: number;
+  /** The learner's id (Hello.learner). */
+  learner?: string;
 }
 
 export class LabClient {
@@ -35,6 +37,8 @@ export class LabClient {
   /** Characters of output received in all. */
   received = 0;
   private readonly keep: number;
+  /** Characters cut from the front of `output` to keep it at `keep`. */
+  private dropped = 0;
   closed?: { code: number; reason: string };
   readonly opened: Promise<void>;
   private waiters: (() => void)[] = [];
@@ -57,6 +61,7 @@ export class LabClient {
         lesson: opts.lesson ?? 'hello',
         ...(opts.token !== undefined ? { token: opts.token } : {}),
         ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
+        ...(opts.learner !== undefined ? { learner: opts.learner } : {}),
         console: opts.console ?? 0,
         cols: opts.cols ?? 80,
         rows: opts.rows ?? 24,
@@ -67,7 +72,10 @@ export class LabClient {
       const f = JSON.parse(String(raw)) as { type: 'output'; data: string } | StatusFrame | BuildFrame;
       if (f.type === 'output') {
         this.output += f.data;
-        if (this.output.length > this.keep * 2) this.output = this.output.slice(-this.keep);
+        if (this.output.length > this.keep * 2) {
+          this.dropped += this.output.length - this.keep;
+          this.output = this.output.slice(-this.keep);
+        }
         this.received += f.data.length;
         this.unacked += f.data.length;
         if (this.autoAck) this.ack();
@@ -152,13 +160,15 @@ export class LabClient {
   /** Type a command line and wait for its output, framed by markers; returns what it printed. */
   async run(command: string, ms = 20_000): Promise<string> {
     const id = Math.random().toString(36).slice(2, 8);
-    const from = this.output.length;
+    // Where the answer starts, counted from the first character received:
+    // `output` may be cut at the front while the command runs (`keep`).
+    const from = this.dropped + this.output.length;
     // The markers are printed with escapes, so the echoed command line (even
     // wrapped, or echoed twice when typed ahead) never matches them.
     const mark = (m: string): string => `printf '\\055%s\\055\\n' ${id}${m}`;
     this.input(`${mark('b')}; ${command}; ${mark('e')}\n`);
     const re = new RegExp(`-${id}b-\\r?\\n([^]*?)-${id}e-`);
-    const m = await this.until(() => re.exec(stripTerminal(this.output.slice(from))) ?? undefined, ms, `output of '${command}'`);
+    const m = await this.until(() => re.exec(stripTerminal(this.output.slice(Math.max(0, from - this.dropped)))) ?? undefined, ms, `output of '${command}'`);
     return (m[1] ?? '').replace(/\n$/, '');
   }
 
@@ -184,7 +194,16 @@ export async function serverTestLab(): Promise<Lab> {
 
 export async function startTestServer(
   limits: Partial<Limits> = {},
-  opts: { token?: string; siteRoot?: string; log?: (line: string) => void; tab?: boolean; hideSolutions?: boolean; snapshot?: boolean } = {},
+  opts: {
+    token?: string;
+    siteRoot?: string;
+    log?: (line: string) => void;
+    tab?: boolean;
+    hideSolutions?: boolean;
+    snapshot?: boolean;
+    progressDb?: string;
+    instructorToken?: string;
+  } = {},
 ): Promise<LabServer> {
   const lab = await serverTestLab();
   return startLabServer({
@@ -195,6 +214,8 @@ export async function startTestServer(
     token: opts.token,
     hideSolutions: opts.hideSolutions,
     snapshot: opts.snapshot,
+    progressDb: opts.progressDb,
+    instructorToken: opts.instructorToken,
     limits: { ...defaultLimits(), poolSize: 1, maxBooting: 1, maxSessions: 4, ...limits },
     siteRoot: opts.siteRoot ?? '/nonexistent',
     log: opts.log ?? (() => undefined),

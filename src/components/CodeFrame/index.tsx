@@ -8,7 +8,7 @@ import type {ConsoleIndex} from '../../../lab/protocol.ts';
 import clsx from 'clsx';
 import Translate, {translate} from '@docusaurus/Translate';
 import useBrokenLinks from '@docusaurus/useBrokenLinks';
-import {hasPageConsole, runInPageConsole, subscribeSessions} from '@site/src/components/LabTerminal/registry';
+import {hasPageConsole, reportPageProgress, runInPageConsole, subscribeSessions} from '@site/src/components/LabTerminal/registry';
 import {progress, useLesson, useLessonProgress} from '@site/src/components/Progress';
 import {isCheck} from '@site/src/components/Progress/store';
 import {watchVerdict} from '@site/src/components/Progress/verdict';
@@ -40,7 +40,13 @@ function stepLabel(anchor: string): string {
 function run(lesson: string | undefined, anchor: string, text: string, consoleIndex: ConsoleIndex): void {
   if (lesson !== undefined) {
     progress.ran(lesson, anchor);
-    if (isCheck(anchor)) watchVerdict(consoleIndex, (pass) => progress.checked(lesson, anchor, pass));
+    reportPageProgress(consoleIndex, {lesson, step: anchor, event: 'ran'});
+    if (isCheck(anchor)) {
+      watchVerdict(consoleIndex, (pass) => {
+        progress.checked(lesson, anchor, pass);
+        reportPageProgress(consoleIndex, {lesson, step: anchor, event: pass ? 'passed' : 'not-yet'});
+      });
+    }
   }
   runInPageConsole(text, consoleIndex);
 }

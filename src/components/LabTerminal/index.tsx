@@ -17,6 +17,7 @@ import Translate, {translate} from '@docusaurus/Translate';
 import {useColorMode} from '@docusaurus/theme-common';
 import type {ConsoleIndex} from '../../../lab/protocol.ts';
 import {writeClipboard} from '../clipboard.ts';
+import {learnerId} from '../Progress/learner.ts';
 import {chooseBackend, detectBackend, getBackendState, getServerBackendState, subscribeBackend, type Backend} from './backend.ts';
 import {IDLE, LazySession} from './lazy-session.ts';
 import {findSession, registerSession} from './registry.ts';
@@ -123,7 +124,7 @@ const transportCode: Record<Backend, (baseUrl: string) => Promise<Connect>> = {
   server: () =>
     import('./websocket-transport.ts').then(
       ({labSocketUrl, WebSocketTransport}): Connect =>
-        (lesson, events) => new WebSocketTransport({lesson, console: 0, events, url: labSocketUrl(window.location), token: storedToken}),
+        (lesson, events) => new WebSocketTransport({lesson, console: 0, events, url: labSocketUrl(window.location), token: storedToken, learner: () => learnerId()}),
     ),
 };
 

@@ -7,7 +7,7 @@
  * loaded when the learner shows an intent to start (preload) or starts;
  * from then on every call goes to the real LabTerminalSession.
  */
-import type {BuildFrame, ConsoleIndex, SourceFile} from '../../../lab/protocol.ts';
+import type {BuildFrame, ConsoleIndex, StepProgress, SourceFile} from '../../../lab/protocol.ts';
 import type {LabTerminalSession, SessionSnapshot} from './session.ts';
 import type {LabTransport} from './transport.ts';
 
@@ -103,6 +103,11 @@ export class LazySession {
   watchOutput(watcher: (data: string) => void): () => void {
     this.outputWatchers.add(watcher);
     return () => this.outputWatchers.delete(watcher);
+  }
+
+  /** What the learner did (LabTerminalSession.reportProgress); nothing before the lab runs. */
+  reportProgress(e: StepProgress): void {
+    this.real?.reportProgress(e);
   }
 
   start(): void {

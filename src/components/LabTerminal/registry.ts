@@ -4,7 +4,7 @@
  * through MDX, and a second terminal finds the first one's VM. Each mounted
  * <LabTerminal> registers its session by lesson and console.
  */
-import type {BuildFrame, ConsoleIndex, SourceFile} from '../../../lab/protocol.ts';
+import type {BuildFrame, ConsoleIndex, StepProgress, SourceFile} from '../../../lab/protocol.ts';
 import type {SessionSnapshot} from './session.ts';
 import type {LabTransport} from './transport.ts';
 
@@ -18,6 +18,8 @@ export interface PageSession {
   focus(): void;
   /** Build into this lab's VM; false when it cannot now (LabTerminalSession.build). */
   build(files: SourceFile[], report: (frame: BuildFrame) => void, lesson?: string): boolean;
+  /** What the learner did on the page, for a lab server that keeps a workshop's progress. */
+  reportProgress(e: StepProgress): void;
   /** The VM's output as it comes; returns how to stop watching. */
   watchOutput(watcher: (data: string) => void): () => void;
   /** The session's state, for a part of the page that follows it (the editor's Build button). */
@@ -70,6 +72,11 @@ function runIn(session: PageSession | undefined, text: string): boolean {
 /** Run `text` (commands, one per line) in the page's terminal on `consoleIndex`; false when there is none. */
 export function runInPageConsole(text: string, consoleIndex: ConsoleIndex = 0): boolean {
   return runIn(pageSession(consoleIndex), text);
+}
+
+/** Tell the lab server of the page's terminal on `consoleIndex` what the learner did, if it has one. */
+export function reportPageProgress(consoleIndex: ConsoleIndex, e: StepProgress): void {
+  pageSession(consoleIndex)?.reportProgress(e);
 }
 
 /** Watch the output of the page's terminal on `consoleIndex`; undefined when there is none. */

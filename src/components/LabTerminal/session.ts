@@ -10,7 +10,7 @@
  * the terminal (xterm.js on the page, a fake in the tests), and how an
  * element's size is watched, so it runs in Node under test.
  */
-import {ACK_BATCH_CHARS, ACK_DELAY_MS, wantsToken, type BuildFrame, type ConsoleIndex, type SourceFile} from '../../../lab/protocol.ts';
+import {ACK_BATCH_CHARS, ACK_DELAY_MS, wantsToken, type BuildFrame, type ConsoleIndex, type SourceFile, type StepProgress} from '../../../lab/protocol.ts';
 import {Disposables} from './disposables.ts';
 import type {TerminalFactory, TerminalLike} from './terminal.ts';
 import type {LabStatus, LabTransport, TransportEvents} from './transport.ts';
@@ -96,6 +96,11 @@ export class LabTerminalSession {
   };
 
   readonly getSnapshot = (): SessionSnapshot => this.snapshot;
+
+  /** What the learner did on the page, for a lab server that keeps a workshop's progress. */
+  reportProgress(e: StepProgress): void {
+    this.transport?.progress?.(e);
+  }
 
   /** The VM's output as it comes, for a part of the page that waits for a line (a check's verdict). */
   watchOutput(watcher: (data: string) => void): () => void {

@@ -5,7 +5,7 @@
  * the reader's tab (tab-transport.ts) is another. Nothing above this
  * interface (the terminal session, the Run buttons) knows or cares which.
  */
-import type {BuildFrame, ConsoleIndex, Reason, SourceFile, TerminalState} from '../../../lab/protocol.ts';
+import type {BuildFrame, ConsoleIndex, StepProgress, Reason, SourceFile, TerminalState} from '../../../lab/protocol.ts';
 
 /** Reasons the page itself gives, beside the server's (lab/protocol.ts). */
 export type PageReason =
@@ -64,5 +64,7 @@ export interface LabTransport {
   build?(id: number, files: SourceFile[], lesson?: string): boolean;
   /** Whether build() can be used at all (the tab's needs a lab server to build on); true when absent. */
   canBuild?(): boolean;
+  /** Tell the lab server what the learner did on the page, for a workshop's progress; absent where there is no server. */
+  progress?(e: StepProgress): void;
   close(): void;
 }

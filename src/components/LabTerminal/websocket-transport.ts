@@ -16,6 +16,7 @@ import {
   refusalOfClose,
   type ClientFrame,
   type ConsoleIndex,
+  type StepProgress,
   type SourceFile,
   type StatusState,
 } from '../../../lab/protocol.ts';
@@ -44,6 +45,8 @@ export interface WebSocketTransportOptions {
   token?: () => string | undefined;
   /** The session to join: for console 1, console 0's. */
   join?: () => string | undefined;
+  /** The learner's id for the hello (src/components/Progress/learner.ts). */
+  learner?: () => string | undefined;
   socket?: SocketFactory;
 }
 
@@ -82,6 +85,7 @@ export class WebSocketTransport implements LabTransport {
     this.opts.events.status({state: 'connecting'});
     const token = this.opts.token?.();
     const resume = this.session ?? this.opts.join?.();
+    const learner = this.opts.learner?.();
     ws.onopen = () => {
       this.send({
         type: 'hello',
@@ -92,6 +96,7 @@ export class WebSocketTransport implements LabTransport {
         rows,
         ...(token ? {token} : {}),
         ...(resume ? {resume} : {}),
+        ...(learner ? {learner} : {}),
       });
     };
     ws.onmessage = (ev) => {
@@ -126,6 +131,11 @@ export class WebSocketTransport implements LabTransport {
     if (this.ws?.readyState !== OPEN) return false;
     this.ws.send(encodeFrame(frame));
     return true;
+  }
+
+  progress(e: StepProgress): void {
+    // Not sent while disconnected: the browser keeps its own copy, and the instructor's misses it.
+    this.send({type: 'progress', ...e});
   }
 
   build(id: number, files: SourceFile[], lesson?: string): boolean {
