@@ -2,9 +2,10 @@
 // match package-lock.json before anything imports a dependency. It is plain
 // JavaScript because it runs before TypeScript tooling is installed.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -55,6 +56,42 @@ function takeLock() {
   }
 }
 
+/*
+ * Native modules that npm ci builds from source here, where no prebuilt
+ * binary can be downloaded: each is built once and kept in the lab's cache
+ * as the tarball prebuild-install looks for in a folder of local prebuilds,
+ * so that the next npm ci (a fresh clone, CI) unpacks it instead of
+ * compiling it again (better-sqlite3: about 70 s on two cores). The cache is
+ * lab/paths.ts's cacheRoot(), spelled again because this runs before tsx.
+ */
+const cacheRoot = process.env.UKLAB_CACHE
+  ? resolve(process.env.UKLAB_CACHE)
+  : join(process.env.XDG_CACHE_HOME ? resolve(process.env.XDG_CACHE_HOME) : join(homedir(), '.cache'), 'user-kernel-lab');
+const prebuilds = join(cacheRoot, 'prebuilds');
+const NATIVE = [{ name: 'better-sqlite3', binary: 'build/Release/better_sqlite3.node' }];
+const localPrebuildsEnv = Object.fromEntries(NATIVE.map(({ name }) => [`npm_config_${name.replace(/[^a-zA-Z0-9]/g, '_')}_local_prebuilds`, prebuilds]));
+
+/** The file name prebuild-install gives a module's prebuilt binary for this Node and machine. */
+function prebuildFile(name) {
+  const { version } = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8'));
+  return join(prebuilds, `${name}-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`);
+}
+
+/** Keep what npm ci just built, for the next one; a failure only costs that one a build. */
+function keepPrebuilds() {
+  for (const { name, binary } of NATIVE) {
+    const dir = join(root, 'node_modules', name);
+    if (!existsSync(join(dir, binary))) continue;
+    const file = prebuildFile(name);
+    if (existsSync(file)) continue;
+    mkdirSync(prebuilds, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    const r = spawnSync('tar', ['-czf', tmp, '-C', dir, binary]);
+    if (r.status === 0) renameSync(tmp, file);
+    else rmSync(tmp, { force: true });
+  }
+}
+
 const held = !installed();
 if (held) takeLock();
 if (!installed()) {
@@ -66,14 +103,18 @@ if (!installed()) {
     process.exit(1);
   }
   console.log('setup: installing npm packages (npm ci) ...');
+  const started = Date.now();
   const r = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: root,
     stdio: 'inherit',
+    env: { ...process.env, ...localPrebuildsEnv },
   });
   if (r.status !== 0) {
     console.error('setup: npm ci failed; see the messages above');
     process.exit(r.status ?? 1);
   }
+  keepPrebuilds();
+  console.log(`setup: npm packages installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   writeFileSync(stamp, want + '\n');
 }
 if (held) rmSync(lockDir, { recursive: true, force: true });
