@@ -4,6 +4,7 @@
 //   /instructor/progress.csv  every learner's steps and checks (progress-db.ts)
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WorkshopProgress } from './progress-db.ts';
+import { text } from './probes.ts';
 import { bearer, sameSecret } from './secret.ts';
 
 export const PROGRESS_CSV_PATH = '/instructor/progress.csv';
@@ -11,10 +12,6 @@ export const PROGRESS_CSV_PATH = '/instructor/progress.csv';
 export interface InstructorOptions {
   token: string | undefined;
   progress: Pick<WorkshopProgress, 'csv'> | undefined;
-}
-
-function text(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(`${body}\n`);
 }
 
 /** Answers the instructor's paths (true), or leaves the request to the next handler (false). */

@@ -26,7 +26,8 @@ export interface ProbeOptions {
   ownHost(req: IncomingMessage): boolean;
 }
 
-function text(res: ServerResponse, status: number, body: string): void {
+/** A short plain-text answer, never cached. */
+export function text(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }).end(`${body}\n`);
 }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EditStore, type StorageLike } from '../../src/components/LabEditor/store.ts';
-import { MemoryStorage } from '../helpers/memory-storage.ts';
+import { MemoryStorage, REFUSING_STORAGE } from '../helpers/memory-storage.ts';
 
 
 const LESSON = [
@@ -49,15 +49,7 @@ test('stored edits of files the lesson no longer has, or junk, are ignored', () 
 });
 
 test('a browser that refuses storage keeps the edits for the page', () => {
-  const refusing: StorageLike = {
-    getItem: () => {
-      throw new Error('SecurityError');
-    },
-    setItem: () => {
-      throw new Error('QuotaExceededError');
-    },
-    removeItem: () => undefined,
-  };
+  const refusing = REFUSING_STORAGE;
   const s = new EditStore('ioctl', LESSON, refusing);
   s.set('ioctl_example.c', 'kept\n');
   assert.equal(s.text('ioctl_example.c'), 'kept\n');

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { REPO_ROOT } from '../../lab/paths.ts';
 import { lessonState, parseProgress, PROGRESS_KEY, ProgressStore, type ProgressStorage } from '../../src/components/Progress/store.ts';
 import { verdict } from '../../src/components/Progress/verdict.ts';
-import { MemoryStorage } from '../helpers/memory-storage.ts';
+import { MemoryStorage, REFUSING_STORAGE } from '../helpers/memory-storage.ts';
 
 
 test('steps run and checks passed are kept per lesson, with the last step run', () => {
@@ -61,15 +61,7 @@ test('what is not progress is read as none: another format, a hand edit, no stor
   assert.deepEqual(parseProgress('not json'), { lessons: {} });
   assert.deepEqual(parseProgress('{"lessons": {"a": {"ran": {"x": "yesterday"}, "passed": {}}}}'), { lessons: {} });
   assert.deepEqual(parseProgress('{"lessons": {}, "last": {"lesson": 3}}'), { lessons: {} });
-  const refusing: ProgressStorage = {
-    getItem: () => {
-      throw new Error('SecurityError');
-    },
-    setItem: () => {
-      throw new Error('QuotaExceededError');
-    },
-    removeItem: () => undefined,
-  };
+  const refusing = REFUSING_STORAGE;
   const store = new ProgressStore(refusing);
   store.ran('hello', 'step-load');
   assert.deepEqual(store.get(), { lessons: {} });

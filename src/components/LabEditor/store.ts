@@ -7,12 +7,9 @@
  * mode, a full quota) keeps the edits for the page's life only.
  */
 import type {SourceFile} from '../../../lab/protocol.ts';
+import type {StorageLike} from '../browser-storage.ts';
 
-export interface StorageLike {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
+export {browserStorage, type StorageLike} from '../browser-storage.ts';
 
 const PREFIX = 'uklab.edits.';
 
@@ -89,14 +86,5 @@ export class EditStore {
     } catch {
       // Storage refused (quota, private mode): the edits live as long as the page.
     }
-  }
-}
-
-/** The page's localStorage, or none where it cannot be had. */
-export function browserStorage(): StorageLike | undefined {
-  try {
-    return typeof localStorage === 'undefined' ? undefined : localStorage;
-  } catch {
-    return undefined;
   }
 }

@@ -6,16 +6,8 @@
  */
 import {createContext, useContext, useSyncExternalStore} from 'react';
 import ExecutionEnvironment from '@docusaurus/ExecutionEnvironment';
+import {browserStorage} from '../browser-storage.ts';
 import {ProgressStore, type LessonProgress, type Progress} from './store.ts';
-
-function browserStorage(): Storage | undefined {
-  try {
-    return ExecutionEnvironment.canUseDOM ? window.localStorage : undefined;
-  } catch {
-    // storage disabled: progress is not kept
-    return undefined;
-  }
-}
 
 export const progress = new ProgressStore(browserStorage());
 

@@ -5,11 +5,12 @@
  * under it; it says nothing about who the learner is.
  */
 import {LEARNER_ID} from '../../../lab/protocol.ts';
+import {browserStorage, type StorageLike} from '../browser-storage.ts';
 
 export const LEARNER_KEY = 'uklab-learner';
 
 /** This browser's learner id, made on first use; undefined where storage is refused. */
-export function learnerId(storage: Pick<Storage, 'getItem' | 'setItem'> | undefined = safeLocalStorage()): string | undefined {
+export function learnerId(storage: StorageLike | undefined = browserStorage()): string | undefined {
   if (!storage) return undefined;
   try {
     const kept = storage.getItem(LEARNER_KEY);
@@ -18,14 +19,6 @@ export function learnerId(storage: Pick<Storage, 'getItem' | 'setItem'> | undefi
     const id = btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_');
     storage.setItem(LEARNER_KEY, id);
     return id;
-  } catch {
-    return undefined;
-  }
-}
-
-function safeLocalStorage(): Storage | undefined {
-  try {
-    return typeof window === 'undefined' ? undefined : window.localStorage;
   } catch {
     return undefined;
   }

@@ -77,8 +77,10 @@ export function parseProgress(text: string | null): Progress {
   }
 }
 
-/** The part of Storage (window.localStorage) the store uses. */
-export type ProgressStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
+import type {StorageLike} from '../browser-storage.ts';
+
+/** The storage the store keeps progress in (the page's localStorage). */
+export type ProgressStorage = StorageLike;
 
 export class ProgressStore {
   private cached?: {text: string | null; value: Progress};
