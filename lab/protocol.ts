@@ -9,7 +9,7 @@
  */
 
 /** Bumped when a frame changes meaning; a page and a server of different versions refuse each other. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 /** Where the server listens for labs, on the page's own origin. */
 export const LAB_SOCKET_PATH = '/lab/ws';
@@ -36,17 +36,20 @@ export interface LabStatus {
   readonly lessons: readonly string[];
   /** Present when the server's operator decided; absent from servers before it existed. */
   readonly solutions?: SolutionsVisibility;
+  /** The server has a workshop's instructor: the page offers the learner to give a name for their view. */
+  readonly instructor?: boolean;
 }
 
 /** A lab server's status, or undefined for anything else (a static host's 404 or fallback page). */
 export function parseLabStatus(body: unknown): LabStatus | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
-  const {sessions, lessons, solutions} = body as Record<string, unknown>;
+  const {sessions, lessons, solutions, instructor} = body as Record<string, unknown>;
   if (typeof sessions !== 'number' || !Array.isArray(lessons)) return undefined;
   return {
     sessions,
     lessons: lessons.filter((l): l is string => typeof l === 'string'),
     ...(solutions === 'hidden' || solutions === 'shown' ? {solutions} : {}),
+    ...(instructor === true ? {instructor} : {}),
   };
 }
 
@@ -224,6 +227,11 @@ export interface Hello {
    * frames under it. Nothing else; a server that keeps none ignores it.
    */
   learner?: string;
+  /**
+   * The name the learner gave for a workshop's instructor (cleanName):
+   * shown in the instructor's view, never required.
+   */
+  name?: string;
 }
 export interface Input {
   type: 'input';
@@ -252,7 +260,7 @@ export interface BuildRequest {
   /** The learner's version of some of the lesson's sources; the others stay the lesson's own. */
   files: SourceFile[];
 }
-/** What the learner did on the page, for a server that keeps a workshop's progress (lab/server/progress-db.ts). */
+/** What the learner did on the page, for a server that keeps a workshop's progress (lab/server/workshop-store.ts). */
 export interface StepProgress {
   /** The lesson's doc id (both locales share it). */
   lesson: string;
@@ -264,7 +272,23 @@ export interface StepProgress {
 export interface ProgressFrame extends StepProgress {
   type: 'progress';
 }
-export type ClientFrame = Hello | Input | Resize | Reset | Ack | BuildRequest | ProgressFrame;
+/** The learner's answer to an instructor's `ask-reset`: given, the VM is reset as by a `reset`. */
+export interface Consent {
+  type: 'consent';
+  given: boolean;
+}
+export type ClientFrame = Hello | Input | Resize | Reset | Ack | BuildRequest | ProgressFrame | Consent;
+
+/** A learner's display name: what they typed, on one line, at most this long. */
+export const MAX_NAME_CHARS = 40;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** A display name as a learner typed it, made safe to keep and show; undefined when nothing is left. */
+export function cleanName(raw: string): string | undefined {
+  const name = raw.replace(CONTROL, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_NAME_CHARS).trim();
+  return name === '' ? undefined : name;
+}
 
 /*
  * Builds. A learner's sources go to the server in one `build` frame, larger
@@ -390,7 +414,19 @@ export interface TakenFrame {
   type: 'taken';
   chars: number;
 }
-export type ServerFrame = StatusFrame | OutputFrame | TakenFrame | BuildFrame;
+/**
+ * From the workshop's instructor (lab/server/classroom.ts): they started or
+ * stopped watching this terminal, read-only; a message to the class; or
+ * they ask to reset this learner's VM, which the page asks the learner
+ * (who answers with `consent`).
+ */
+export interface InstructorNotice {
+  type: 'instructor';
+  event: 'watching' | 'not-watching' | 'message' | 'ask-reset';
+  /** message: the instructor's words. */
+  text?: string;
+}
+export type ServerFrame = StatusFrame | OutputFrame | TakenFrame | BuildFrame | InstructorNotice;
 /** A status without its `type`, as the layers below the connection build it. */
 export type Status = Omit<StatusFrame, 'type'>;
 
@@ -488,7 +524,7 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
   const f = object(raw);
   switch (f.type) {
     case 'hello':
-      onlyKeys(f, ['type', 'v', 'lesson', 'token', 'resume', 'console', 'cols', 'rows', 'target', 'learner']);
+      onlyKeys(f, ['type', 'v', 'lesson', 'token', 'resume', 'console', 'cols', 'rows', 'target', 'learner', 'name']);
       if (f.target !== undefined && f.target !== 'tab') throw new ProtocolError("'target' must be 'tab' when given");
       if (f.v !== PROTOCOL_VERSION) throw new VersionMismatch(`protocol version must be ${PROTOCOL_VERSION}`);
       return {
@@ -502,6 +538,7 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
         rows: int(f, 'rows', MIN_ROWS, MAX_ROWS),
         ...(f.target === 'tab' ? { target: 'tab' as const } : {}),
         ...(f.learner !== undefined ? { learner: str(f, 'learner', LEARNER_ID, 64) } : {}),
+        ...(f.name !== undefined ? { name: displayName(f) } : {}),
       };
     case 'input':
       onlyKeys(f, ['type', 'data']);
@@ -531,10 +568,22 @@ export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT):
       if (!PROGRESS_EVENTS.has(event)) throw new ProtocolError("'event' must be ran, passed or not-yet");
       return { type: 'progress', lesson: str(f, 'lesson', DOC_ID, 64), step: str(f, 'step', STEP_ANCHOR, 96), event: event as StepProgress['event'] };
     }
+    case 'consent':
+      onlyKeys(f, ['type', 'given']);
+      if (typeof f.given !== 'boolean') throw new ProtocolError("'given' must be true or false");
+      return { type: 'consent', given: f.given };
     default:
       throw new ProtocolError('unknown frame type');
   }
 }
+
+function displayName(f: Json): string {
+  const name = str(f, 'name', undefined, MAX_NAME_CHARS);
+  if (cleanName(name) !== name) throw new ProtocolError("'name' must be a clean display name (cleanName)");
+  return name;
+}
+
+const INSTRUCTOR_EVENTS: ReadonlySet<string> = new Set<InstructorNotice['event']>(['watching', 'not-watching', 'message', 'ask-reset']);
 
 const STATUS_STATES: ReadonlySet<string> = new Set<StatusState>(['booting', 'ready', 'exited', 'panic', 'full', 'error']);
 
@@ -553,6 +602,11 @@ export function parseServerFrame(raw: string): ServerFrame | undefined {
   if (f.type === 'output') return typeof f.data === 'string' ? { type: 'output', data: f.data } : undefined;
   if (f.type === 'taken') return Number.isSafeInteger(f.chars) && (f.chars as number) > 0 ? { type: 'taken', chars: f.chars as number } : undefined;
   if (f.type === 'build') return buildFrame(f);
+  if (f.type === 'instructor') {
+    if (typeof f.event !== 'string' || !INSTRUCTOR_EVENTS.has(f.event)) return undefined;
+    const event = f.event as InstructorNotice['event'];
+    return typeof f.text === 'string' ? { type: 'instructor', event, text: f.text } : { type: 'instructor', event };
+  }
   if (f.type !== 'status' || typeof f.state !== 'string' || !STATUS_STATES.has(f.state)) return undefined;
   const opt = <T>(key: string, kind: 'string' | 'number' | 'boolean'): T | undefined => (typeof f[key] === kind ? (f[key] as T) : undefined);
   const status: StatusFrame = { type: 'status', state: f.state as StatusState };

@@ -30,7 +30,8 @@ import type { Admission, AuthThrottle } from './gate.ts';
 import type { Limits } from './limits.ts';
 import type { RateLimitedLog } from './log.ts';
 import { TokenBucket } from './meter.ts';
-import type { ClientLink, Session } from './session.ts';
+import type { Classroom } from './classroom.ts';
+import type { ClientLink, Learner, Session } from './session.ts';
 import type { SessionRegistry } from './sessions.ts';
 
 export interface ConnectionContext {
@@ -53,8 +54,10 @@ export interface ConnectionContext {
   tabBuilds: BuildService | string;
   /** Told of refusals and of builds' outcomes (lab/server/metrics.ts counts them). */
   events: Pick<LabEvents, 'refused' | 'build'>;
-  /** Where a workshop's progress goes (progress-db.ts); absent when the server keeps none. */
-  progress?: { record(learner: string, e: StepProgress): void };
+  /** Where a workshop's progress goes (workshop-store.ts); absent when the server keeps none. */
+  progress?: { record(learner: string, e: StepProgress): Promise<void> };
+  /** The instructor's side of a workshop (classroom.ts): told of refusals, progress and answers. */
+  classroom?: Pick<Classroom, 'refused' | 'answered' | 'changed'>;
 }
 
 const PING_EVERY_MS = 20_000;
@@ -128,6 +131,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
       else takenTimer ??= setTimeout(sendTaken, TAKEN_EVERY_MS);
     },
     close: (code, reason) => close(code, reason),
+    instructor: (notice) => send({ type: 'instructor', ...notice }),
   };
 
   const hold = (why: 'rate' | 'queue'): void => {
@@ -183,6 +187,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     if (!checkToken(h)) return;
     ctx.admission.authenticated();
     learner = h.learner;
+    const who: Learner | undefined = h.learner ? { learner: h.learner, ...(h.name ? { name: h.name } : {}) } : undefined;
     if (!ctx.lessons.has(h.lesson)) return refuse('error', 'unknown-lesson', `no lesson '${h.lesson}'`, CLOSE.policy);
     if (h.target === 'tab') {
       tabLesson = h.lesson;
@@ -199,11 +204,14 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     }
     if (resumed) {
       session = resumed;
+      // The same browser, perhaps with a name given since.
+      if (who && session.who?.learner === who.learner && who.name) session.who = who;
       session.attach(consoleIndex, link, h.cols, h.rows, true);
       return;
     }
-    const fresh = ctx.registry.open(h.lesson);
+    const fresh = ctx.registry.open(h.lesson, who);
     if (!fresh) {
+      if (who) ctx.classroom?.refused(who, h.lesson);
       return refuse('full', 'full', 'The lab is full. Try again in a minute.', CLOSE.tryAgain, { retryAfterMs: FULL_RETRY_MS });
     }
     session = fresh;
@@ -247,12 +255,20 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
   const onProgress = (f: ProgressFrame): void => {
     meter(0);
     if (!learner || !ctx.progress) return;
-    try {
-      ctx.progress.record(learner, { lesson: f.lesson, step: f.step, event: f.event });
-    } catch (e) {
+    ctx.progress.record(learner, { lesson: f.lesson, step: f.step, event: f.event }).then(
+      () => ctx.classroom?.changed(),
       // The learner's terminal goes on; the instructor's copy misses a line, which the log says.
-      ctx.log(`lab server: could not keep a learner's progress: ${String(e)}`);
+      (e: unknown) => ctx.log(`lab server: could not keep a learner's progress: ${String(e)}`),
+    );
+  };
+
+  const reset = (s: Session): void => {
+    if (!s.hasVM && !ctx.registry.hasRoom()) {
+      ctx.events.refused('full');
+      send({ type: 'status', state: 'full', reason: 'full', message: 'The lab is full. Try again in a minute.', retryAfterMs: FULL_RETRY_MS });
+      return;
     }
+    void s.reset().catch((e: unknown) => ctx.log(`lab server: reset failed: ${String(e)}`));
   };
 
   const onFrame = (f: ClientFrame): void => {
@@ -285,12 +301,13 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
         return;
       case 'reset':
         meter(0);
-        if (!session.hasVM && !ctx.registry.hasRoom()) {
-          ctx.events.refused('full');
-          send({ type: 'status', state: 'full', reason: 'full', message: 'The lab is full. Try again in a minute.', retryAfterMs: FULL_RETRY_MS });
-          return;
-        }
-        void session.reset().catch((e: unknown) => ctx.log(`lab server: reset failed: ${String(e)}`));
+        return reset(session);
+      case 'consent':
+        meter(0);
+        // An answer to nothing (asked on another terminal, or twice) changes nothing.
+        if (!session.answerAsk()) return;
+        ctx.classroom?.answered(session, f.given);
+        if (f.given) reset(session);
         return;
       case 'build':
         // Sources count against the input budget, so a stream of large frames slows to its rate.

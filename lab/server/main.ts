@@ -3,11 +3,11 @@
 //
 //   tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]...
 //                          [--no-site-build] [--kvm] [--no-snapshot] [--hide-solutions] [--metrics-token T]
-//                          [--progress-db FILE] [--instructor-token T]
+//                          [--progress-db FILE|URL] [--instructor-token T] [--server-name NAME]
 //                          [--max-sessions N] [--pool-size N] …
 //
 // Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_SNAPSHOT=0, UKLAB_HIDE_SOLUTIONS=1, UKLAB_METRICS_TOKEN,
-// UKLAB_PROGRESS_DB, UKLAB_INSTRUCTOR_TOKEN,
+// UKLAB_PROGRESS_DB, UKLAB_INSTRUCTOR_TOKEN, UKLAB_SERVER_NAME,
 // UKLAB_ALLOW_ORIGINS (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -34,20 +34,24 @@ async function main(): Promise<void> {
       'metrics-token': { type: 'string' },
       'progress-db': { type: 'string' },
       'instructor-token': { type: 'string' },
+      'server-name': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       ...Object.fromEntries(limitKeys.map((k) => [flagName(k), { type: 'string' as const }])),
     },
   });
   if (values.help) {
     console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm] [--no-snapshot] [--hide-solutions] [--metrics-token T]
-         [--progress-db FILE] [--instructor-token T]
+         [--progress-db FILE|URL] [--instructor-token T] [--server-name NAME]
   /healthz and /readyz answer anyone; /metrics (Prometheus) answers the server's own Host, or any with the metrics token
   --kvm (or UKLAB_ACCEL=kvm): run the VMs under KVM if a probe boot works, else TCG
   --no-snapshot (or UKLAB_SNAPSHOT=0): boot every VM, instead of starting it from a saved booted VM (made once, cached)
   --hide-solutions (or UKLAB_HIDE_SOLUTIONS=1): the lessons' pages hide the exercises' reference solutions, for a workshop
   --metrics-token T (or UKLAB_METRICS_TOKEN): a scraper sending "Authorization: Bearer T" may read /metrics from any Host
-  --progress-db FILE (or UKLAB_PROGRESS_DB): keep each learner's steps and checks in this SQLite file, across restarts
-  --instructor-token T (or UKLAB_INSTRUCTOR_TOKEN): the instructor's token, for /instructor/progress.csv (made and printed when progress is kept)
+  --progress-db FILE|URL (or UKLAB_PROGRESS_DB): keep each learner's steps and checks, across restarts, in this SQLite file
+      or the PostgreSQL database of a postgres:// URL (several servers of one workshop share either)
+  --instructor-token T (or UKLAB_INSTRUCTOR_TOKEN): the instructor's token, for /instructor and /instructor/progress.csv
+      (made and printed for a workshop: when progress is kept or the server is not on loopback)
+  --server-name NAME (or UKLAB_SERVER_NAME): this server's name in a progress store shared by several (default: the host name)
 limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`).join(', ')}`);
     return;
   }
@@ -82,12 +86,13 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
   const snapshot = !values['no-snapshot'] && env.UKLAB_SNAPSHOT !== '0';
   const progressDb = (values['progress-db'] as string | undefined) ?? env.UKLAB_PROGRESS_DB;
   let instructorToken = (values['instructor-token'] as string | undefined) ?? env.UKLAB_INSTRUCTOR_TOKEN;
-  if (progressDb && !instructorToken) {
+  if ((progressDb || !isLoopback(host)) && !instructorToken) {
     instructorToken = randomBytes(18).toString('base64url');
-    console.log(`lab server: the instructor's token (for /instructor/progress.csv): ${instructorToken}`);
+    console.log(`lab server: the instructor's token: ${instructorToken}`);
   }
+  const serverName = (values['server-name'] as string | undefined) ?? env.UKLAB_SERVER_NAME;
   const server = await startLabServer({
-    lab, tabLab, host, port, token, allowOrigins, limits, accel, snapshot, hideSolutions, metricsToken, progressDb, instructorToken, siteRoot: SITE_ROOT,
+    lab, tabLab, host, port, token, allowOrigins, limits, accel, snapshot, hideSolutions, metricsToken, progressDb, instructorToken, serverName, siteRoot: SITE_ROOT,
   });
   // Before the address is printed: whoever reads it may send SIGTERM at once.
   let stopping = false;
@@ -99,14 +104,17 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
       void server.close().then(() => process.exit(0));
     });
   }
-  if (progressDb) {
-    console.log(`lab server: learners' progress is kept in ${progressDb}; curl -H "Authorization: Bearer <instructor token>" ${server.url}/instructor/progress.csv`);
-  }
   console.log(`lab server: ${server.url}/  (up to ${limits.maxSessions} sessions, ${limits.poolSize} VMs kept booted, ${server.starts === 'restore' ? 'VMs start from a snapshot' : 'VMs boot'}${hideSolutions ? ', solutions hidden' : ''})`);
   if (token) {
     // In the fragment, which browsers never send: the page keeps it for this
     // origin and sends it only in the lab's hello frame.
     console.log(`lab server: learners join with <this server's address>/#lab-token=${encodeURIComponent(token)} or type the token when a lab asks for it`);
+  }
+  if (progressDb) {
+    console.log(`lab server: learners' progress is kept in ${progressDb}; curl -H "Authorization: Bearer <instructor token>" ${server.url}/instructor/progress.csv`);
+  }
+  if (instructorToken) {
+    console.log(`lab server: the instructor's view is ${server.url}/instructor (it asks for the instructor's token)`);
   }
 }
 

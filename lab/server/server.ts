@@ -1,6 +1,7 @@
 // The lab server: one HTTP server on one origin serving the built site and
 // the lab WebSocket (/lab/ws), a pool of booted VMs, and the sessions.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
@@ -26,8 +27,11 @@ import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts
 import { LabMetrics } from './metrics.ts';
 import { MachinePool } from './pool.ts';
 import { probeHandler } from './probes.ts';
-import { instructorHandler } from './instructor.ts';
-import { WorkshopProgress } from './progress-db.ts';
+import { instructorHandler, isInstructor } from './instructor.ts';
+import { handleInstructorConnection } from './instructor-connection.ts';
+import { Classroom } from './classroom.ts';
+import { DEFAULT_STUCK_AFTER_MS, INSTRUCTOR_SOCKET_PATH } from '../instructor-protocol.ts';
+import { openWorkshopStore } from './open-store.ts';
 import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH, type SolutionsVisibility, type StartKind } from '../protocol.ts';
 import { SessionRegistry } from './sessions.ts';
 import { AuthThrottle, ConnectionGate } from './gate.ts';
@@ -52,10 +56,21 @@ export interface LabServerOptions {
   hideSolutions?: boolean;
   /** A bearer token that opens /metrics to a scraper from any Host (lab/server/probes.ts). */
   metricsToken?: string;
-  /** Keep the workshop's progress, per learner, in this SQLite file (progress-db.ts); none by default. */
+  /**
+   * Keep the workshop's progress, per learner, in this SQLite file or the
+   * PostgreSQL database of this postgres:// URL (open-store.ts); none by default.
+   */
   progressDb?: string;
-  /** The instructor's token, for /instructor/ (instructor.ts): not the learners' `token`. */
+  /**
+   * The instructor's token, for /instructor (instructor.ts): not the
+   * learners' `token`. Without progressDb, the workshop's progress is kept
+   * in memory for the instructor's view.
+   */
   instructorToken?: string;
+  /** This server's name in a store shared by several (the pod's name); the host name by default. */
+  serverName?: string;
+  /** The instructor's grid flags a learner with no progress for this long. */
+  stuckAfterMs?: number;
   /**
    * Start VMs from a saved state of a booted one (lab/builder/snapshot.ts),
    * made at the first start and cached: true by default; false boots each.
@@ -124,7 +139,12 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   }
   const { limits } = opts;
   // Opened first: a file the server cannot open stops it before any VM starts.
-  const progress = opts.progressDb !== undefined ? new WorkshopProgress(opts.progressDb) : undefined;
+  const progress =
+    opts.progressDb !== undefined
+      ? await openWorkshopStore(opts.progressDb)
+      : opts.instructorToken !== undefined
+        ? await openWorkshopStore(':memory:')
+        : undefined;
   const drop = opts.dropPrivileges ?? process.getuid?.() === 0;
   const files = drop ? readableVMFiles({ kernel: opts.lab.kernel.bootImage, initrd: opts.lab.image.initramfs }) : undefined;
   const spec: MachineSpec = {
@@ -150,6 +170,9 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   const machines = new QemuMachines(spec, opts.snapshot === false ? undefined : await snapshotFor(spec, log), log);
   const pool: MachinePool = new MachinePool(machines.make, { size: limits.poolSize, maxBooting: limits.maxBooting, events: metrics });
   const registry = new SessionRegistry(pool, limits, undefined, metrics);
+  const classroom = progress
+    ? new Classroom(registry, progress, { server: opts.serverName ?? hostname(), stuckAfterMs: opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS, tickMs: 1000, log })
+    : undefined;
   // Learners' builds: against the lab kernel's tree with the image's
   // compiler, in a sandbox, under the same user scheme as QEMU.
   const noBuilds = limits.buildSlots === 0 ? 'this lab server does not build code (its build-slots is 0)' : sandboxProblem();
@@ -188,6 +211,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
       solutions,
       starts: machines.starts,
       keepsProgress: progress !== undefined,
+      instructor: opts.instructorToken !== undefined,
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(body);
     return true;
@@ -199,20 +223,35 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     metricsToken: opts.metricsToken,
     ownHost: (req) => !refuseHost(policy, req.headers.host),
   });
-  const instructor = instructorHandler({ token: opts.instructorToken, progress });
+  const instructor = instructorHandler({
+    token: opts.instructorToken,
+    progress,
+    throttle,
+    sameOrigin: (req) => !refuseHost(policy, req.headers.host) && (req.headers.origin === undefined || policy.origins.has(req.headers.origin.toLowerCase())),
+    log,
+  });
   const http = createServer(siteHandler(opts.siteRoot, (req, res) => probes(req, res) || instructor(req, res) || status(req, res)));
   // A build's sources are the largest frame; connection.ts holds every other to MAX_FRAME_BYTES.
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BUILD_FRAME_BYTES, perMessageDeflate: false });
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    if ((req.url ?? '').split('?')[0] !== LAB_SOCKET_PATH) return reject(socket, 404, 'Not Found');
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== LAB_SOCKET_PATH && path !== INSTRUCTOR_SOCKET_PATH) return reject(socket, 404, 'Not Found');
     const address = req.socket.remoteAddress ?? '-';
     const why = refuseUpgrade(policy, req.headers.origin, req.headers.host);
     if (why) {
       metrics.refused('origin');
       refusedLog.log(`lab server: refused a WebSocket upgrade from ${address}: ${why} (Origin: ${quote(req.headers.origin)}, Host: ${quote(req.headers.host)})`);
       return reject(socket, 403, 'Forbidden');
+    }
+    if (path === INSTRUCTOR_SOCKET_PATH) {
+      if (!classroom || !isInstructor(req, opts.instructorToken)) {
+        metrics.refused('instructor');
+        return reject(socket, 403, 'Forbidden');
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => handleInstructorConnection(ws, classroom, log));
+      return;
     }
     const admission = gate.admit(address);
     if (typeof admission === 'string') {
@@ -225,7 +264,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     socket.once('close', () => handedOver || admission.closed());
     wss.handleUpgrade(req, socket, head, (ws) => {
       handedOver = true;
-      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds, tabBuilds, events: metrics, progress });
+      handleConnection(ws, { registry, limits, token: opts.token, lessons, address, admission, throttle, tokenLog, log, builds, tabBuilds, events: metrics, progress, classroom });
     });
   });
   http.on('clientError', (_err, socket) => socket.destroy());
@@ -238,6 +277,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   // Port 0 became a real port: the policy must name it.
   policy = originPolicy(opts.host, port, opts.allowOrigins);
   pool.start();
+  classroom?.start();
 
   const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
   let closing: Promise<void> | undefined;
@@ -258,7 +298,8 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
         await Promise.all([registry.endAll('server shutting down'), pool.close()]);
         http.closeAllConnections();
         files?.cleanup();
-        progress?.close();
+        await classroom?.close();
+        await progress?.close();
         refusedLog.flush();
         tokenLog.flush();
       })();

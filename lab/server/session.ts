@@ -4,7 +4,7 @@
 // nothing about WebSockets (terminals are ClientLinks) nor about QEMU (VMs
 // come from the pool, as LabMachines), so its tests run on fake machines.
 import { randomBytes } from 'node:crypto';
-import { CLOSE, closeReason, stateAfterExit, type ConsoleIndex, type SessionState, type Status } from '../protocol.ts';
+import { CLOSE, closeReason, stateAfterExit, type ConsoleIndex, type InstructorNotice, type SessionState, type Status } from '../protocol.ts';
 import type { VMExit } from '../vm/lab-vm.ts';
 import type { BuildDestination } from '../build/build-service.ts';
 import { NO_EVENTS, type LabEvents } from './events.ts';
@@ -19,7 +19,27 @@ export interface ClientLink {
   taken(chars: number): void;
   /** Another terminal took this console over, or the session ended. */
   close(code: number, reason: string): void;
+  /** From the workshop's instructor: watching, a message, a reset to consent to. */
+  instructor?(notice: Omit<InstructorNotice, 'type'>): void;
 }
+
+/** Someone who watches console 0 without a say in it: the instructor (classroom.ts). */
+export interface Viewer {
+  output(data: string): void;
+  /** The session is over; the viewer is forgotten. */
+  ended(reason: string): void;
+}
+
+/** The learner a session is for, in a workshop: their browser's id and the name they gave. */
+export interface Learner {
+  learner: string;
+  name?: string;
+}
+
+/** Console 0's recent output, kept for a viewer who starts watching mid-session. */
+export const RECENT_OUTPUT_CHARS = 32 * 1024;
+/** Clears a terminal (RIS): what a viewer gets when the VM is replaced, as the learner's terminal clears then. */
+const CLEAR_SCREEN = '\x1bc';
 
 /** How a session retries a start that failed; the defaults suit a real VM. */
 export interface StartPolicy {
@@ -70,6 +90,13 @@ export class Session {
   private timeUp = false;
   /** When input on each console went to the VM with no output from it since: the echo time's start. */
   private readonly typedAt: (number | undefined)[] = [];
+  private readonly viewers = new Set<Viewer>();
+  private recent: string[] = [];
+  private recentChars = 0;
+  /** The instructor asked to reset this VM and the learner has not answered. */
+  private resetAsked = false;
+  /** Whose lab this is, when their page said (a workshop's learner). */
+  who?: Learner;
 
   constructor(
     readonly lesson: string,
@@ -169,6 +196,9 @@ export class Session {
     this.machine = m;
     this.state = 'ready';
     this.typedAt.length = 0;
+    this.recent = [];
+    this.recentChars = 0;
+    for (const v of this.viewers) v.output(CLEAR_SCREEN);
     this.sizes.forEach((size, i) => size && m.channels[i]?.resize(size.cols, size.rows));
     // Whoever is on the console now, so its input window is kept right across reconnections.
     m.channels.forEach((ch, i) => ch.onInputTaken((n) => this.links[i]?.taken(n)));
@@ -208,6 +238,8 @@ export class Session {
     clearTimeout(this.graceTimer);
     this.links[index] = link;
     this.sizes[index] = { cols, rows };
+    if (this.viewers.size > 0) link.instructor?.({ event: 'watching' });
+    if (this.resetAsked) link.instructor?.({ event: 'ask-reset' });
     if (this.state === 'ready' && this.machine) {
       this.machine.channels[index]?.resize(cols, rows);
       this.connect(index, link, resumed);
@@ -226,8 +258,61 @@ export class Session {
         this.typedAt[index] = undefined;
         this.events.echo(performance.now() - typed);
       }
+      if (index === 0) this.keepRecent(d);
       link.output(d);
     });
+  }
+
+  private keepRecent(d: string): void {
+    this.recent.push(d);
+    this.recentChars += d.length;
+    while (this.recentChars - (this.recent[0]?.length ?? 0) >= RECENT_OUTPUT_CHARS) this.recentChars -= this.recent.shift()!.length;
+    for (const v of this.viewers) v.output(d);
+  }
+
+  /**
+   * Watch console 0 from now on, with its recent output first. The viewer
+   * gets output only: nothing it could send reaches the VM. The learner's
+   * terminals are told while anyone watches.
+   */
+  watch(viewer: Viewer): () => void {
+    if (this.ended) {
+      viewer.ended('the session is over');
+      return () => undefined;
+    }
+    this.viewers.add(viewer);
+    if (this.recent.length > 0) viewer.output(this.recent.join(''));
+    if (this.viewers.size === 1) this.notify({ event: 'watching' });
+    return () => {
+      if (this.viewers.delete(viewer) && this.viewers.size === 0 && !this.ended) this.notify({ event: 'not-watching' });
+    };
+  }
+
+  get watched(): boolean {
+    return this.viewers.size > 0;
+  }
+
+  /** Tell every terminal of this session (a message, a reset to consent to). */
+  notify(notice: Omit<InstructorNotice, 'type'>): void {
+    for (const link of this.links) link?.instructor?.(notice);
+  }
+
+  /** The instructor asks to reset the VM: the learner's page asks them. False when no terminal is there to ask. */
+  askReset(): boolean {
+    if (this.ended || this.attached === 0) return false;
+    this.resetAsked = true;
+    this.notify({ event: 'ask-reset' });
+    return true;
+  }
+
+  /**
+   * The learner's answer to askReset, taken once: false when nothing was
+   * asked. The caller resets on a yes, as for the learner's own Reset.
+   */
+  answerAsk(): boolean {
+    const asked = this.resetAsked;
+    this.resetAsked = false;
+    return asked;
   }
 
   /** The terminal left; after the grace period with none left, the session ends. */
@@ -362,6 +447,9 @@ export class Session {
     clearInterval(this.progressTimer);
     const links = this.links.splice(0);
     for (const link of links) link?.close(code, closeReason('session-over', reason));
+    const viewers = [...this.viewers];
+    this.viewers.clear();
+    for (const v of viewers) v.ended(reason);
     this.onEnd(this);
     await this.machine?.stop();
     this.machine = undefined;

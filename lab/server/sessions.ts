@@ -4,7 +4,7 @@ import { NO_EVENTS, type LabEvents } from './events.ts';
 import type { Limits } from './limits.ts';
 import type { MachinePool } from './pool.ts';
 import type { SessionState } from '../protocol.ts';
-import { DEFAULT_START_POLICY, Session, type StartPolicy } from './session.ts';
+import { DEFAULT_START_POLICY, Session, type Learner, type StartPolicy } from './session.ts';
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, Session>();
@@ -44,12 +44,20 @@ export class SessionRegistry {
     return this.room > 0;
   }
 
-  /** A new session, or undefined when the lab is full. */
-  open(lesson: string): Session | undefined {
+  /** A new session (for this learner, in a workshop), or undefined when the lab is full. */
+  open(lesson: string, who?: Learner): Session | undefined {
     if (!this.hasRoom()) return undefined;
     const s = new Session(lesson, this.pool, this.limits, (ended) => this.sessions.delete(ended.id), this.startPolicy, this.events);
+    s.who = who;
     this.sessions.set(s.id, s);
     return s;
+  }
+
+  /** The learner's latest session that is not over: what the instructor watches or resets. */
+  ofLearner(learner: string): Session | undefined {
+    let found: Session | undefined;
+    for (const s of this.sessions.values()) if (!s.isEnded && s.who?.learner === learner) found = s;
+    return found;
   }
 
   get(id: string): Session | undefined {

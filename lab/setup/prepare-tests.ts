@@ -13,6 +13,7 @@ export const TEST_PACKAGES: readonly HostPackage[] = [
   { name: 'fonts-noto-cjk', why: 'end-to-end tests: screenshots of the Chinese pages show real glyphs, not boxes (test/e2e/print.test.ts)' },
   { name: 'poppler-utils', why: 'end-to-end tests: a lesson printed to PDF is read back (pdftoppm, pdftotext; test/e2e/print.test.ts)' },
   { name: 'sparse', why: "tests: sparse over the lessons' modules, for the __user annotations (test/kernel/sparse.test.ts)" },
+  { name: 'postgresql', why: "tests: the workshop's store in PostgreSQL, a throwaway server per test file (test/helpers/postgres.ts)" },
   ...DEBIAN_KERNEL_PACKAGES,
 ];
 

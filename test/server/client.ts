@@ -3,7 +3,7 @@
 // terminal would, and recording everything it gets.
 import { WebSocket } from 'ws';
 import type { Lab } from '../../lab/builder/lab.ts';
-import { LAB_SOCKET_PATH, PROTOCOL_VERSION, type BuildFrame, type SourceFile, type StatusFrame } from '../../lab/protocol.ts';
+import { LAB_SOCKET_PATH, PROTOCOL_VERSION, type BuildFrame, type InstructorNotice, type SourceFile, type StatusFrame } from '../../lab/protocol.ts';
 import { defaultLimits, type Limits } from '../../lab/server/limits.ts';
 import { startLabServer, type LabServer } from '../../lab/server/server.ts';
 import { stripTerminal } from '../../lab/vm/console.ts';
@@ -25,12 +25,16 @@ export interface ClientOptions {
   keep?: number;
   /** The learner's id (Hello.learner). */
   learner?: string;
+  /** The learner's display name (Hello.name). */
+  name?: string;
 }
 
 export class LabClient {
   readonly ws: WebSocket;
   readonly statuses: StatusFrame[] = [];
   readonly builds: BuildFrame[] = [];
+  /** What the workshop's instructor did (watching, a message, a reset to consent to). */
+  readonly notices: InstructorNotice[] = [];
   output = '';
   unacked = 0;
   autoAck: boolean;
@@ -62,6 +66,7 @@ export class LabClient {
         ...(opts.token !== undefined ? { token: opts.token } : {}),
         ...(opts.resume !== undefined ? { resume: opts.resume } : {}),
         ...(opts.learner !== undefined ? { learner: opts.learner } : {}),
+        ...(opts.name !== undefined ? { name: opts.name } : {}),
         console: opts.console ?? 0,
         cols: opts.cols ?? 80,
         rows: opts.rows ?? 24,
@@ -69,7 +74,7 @@ export class LabClient {
       });
     });
     this.ws.on('message', (raw) => {
-      const f = JSON.parse(String(raw)) as { type: 'output'; data: string } | StatusFrame | BuildFrame;
+      const f = JSON.parse(String(raw)) as { type: 'output'; data: string } | StatusFrame | BuildFrame | InstructorNotice;
       if (f.type === 'output') {
         this.output += f.data;
         if (this.output.length > this.keep * 2) {
@@ -83,6 +88,8 @@ export class LabClient {
         this.statuses.push(f);
       } else if (f.type === 'build') {
         this.builds.push(f);
+      } else if (f.type === 'instructor') {
+        this.notices.push(f);
       }
       this.wake();
     });
@@ -203,6 +210,7 @@ export async function startTestServer(
     snapshot?: boolean;
     progressDb?: string;
     instructorToken?: string;
+    serverName?: string;
   } = {},
 ): Promise<LabServer> {
   const lab = await serverTestLab();
@@ -216,6 +224,7 @@ export async function startTestServer(
     snapshot: opts.snapshot,
     progressDb: opts.progressDb,
     instructorToken: opts.instructorToken,
+    serverName: opts.serverName,
     limits: { ...defaultLimits(), poolSize: 1, maxBooting: 1, maxSessions: 4, ...limits },
     siteRoot: opts.siteRoot ?? '/nonexistent',
     log: opts.log ?? (() => undefined),

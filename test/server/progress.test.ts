@@ -1,7 +1,7 @@
-// A workshop's progress on the server: the SQLite store on its own (a real
-// file, two handles as two servers would have), the frames as the protocol
-// reads them, and a real server that files a learner's reports, exports them
-// to the instructor only, and still has them after a restart.
+// A workshop's progress on the server: the frames as the protocol reads
+// them, and a real server that files a learner's reports, exports them to
+// the instructor only, and still has them after a restart. The stores on
+// their own are workshop-store.test.ts's.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseClientFrame, ProtocolError, PROTOCOL_VERSION } from '../../lab/protocol.ts';
 import { PROGRESS_CSV_PATH } from '../../lab/server/instructor.ts';
-import { CSV_HEADER, WorkshopProgress } from '../../lab/server/progress-db.ts';
+import { CSV_HEADER } from '../../lab/server/workshop-store.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { LabClient, startTestServer } from './client.ts';
 
@@ -18,49 +18,6 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 const LEARNER = 'learner-0123456789abcdef';
 const INSTRUCTOR = 'instructor-token-0123456789';
-
-describe('the progress store', () => {
-  test('runs are counted, a check keeps its last verdict, and a reopened file has it all', () => {
-    const file = join(scratch, 'one.db');
-    const db = new WorkshopProgress(file);
-    db.record(LEARNER, { lesson: 'ioctl', step: 'step-load', event: 'ran' }, 1000);
-    db.record(LEARNER, { lesson: 'ioctl', step: 'exercise-1-check', event: 'ran' }, 2000);
-    db.record(LEARNER, { lesson: 'ioctl', step: 'exercise-1-check', event: 'not-yet' }, 2100);
-    db.record(LEARNER, { lesson: 'ioctl', step: 'exercise-1-check', event: 'ran' }, 3000);
-    db.record(LEARNER, { lesson: 'ioctl', step: 'exercise-1-check', event: 'passed' }, 3100);
-    db.close();
-    const again = new WorkshopProgress(file);
-    assert.deepEqual(again.rows(), [
-      { learner: LEARNER, lesson: 'ioctl', step: 'step-load', firstRun: 1000, lastRun: 1000, runs: 1, passed: null },
-      { learner: LEARNER, lesson: 'ioctl', step: 'exercise-1-check', firstRun: 2000, lastRun: 3000, runs: 2, passed: 3100 },
-    ]);
-    again.record(LEARNER, { lesson: 'ioctl', step: 'exercise-1-check', event: 'not-yet' }, 4000);
-    assert.equal(again.rows()[1]!.passed, null, 'a NOT YET after a PASS takes it back');
-    again.close();
-  });
-
-  test('two handles on one file, as two servers on one host, see each other', () => {
-    const file = join(scratch, 'shared.db');
-    const a = new WorkshopProgress(file);
-    const b = new WorkshopProgress(file);
-    a.record('learner-on-server-a-0001', { lesson: 'hello', step: 'step-load', event: 'ran' });
-    b.record('learner-on-server-b-0001', { lesson: 'signal', step: 'step-load', event: 'ran' });
-    assert.deepEqual(a.rows().map((r) => r.learner), ['learner-on-server-a-0001', 'learner-on-server-b-0001']);
-    assert.deepEqual(b.rows().length, 2);
-    a.close();
-    b.close();
-  });
-
-  test('the CSV has a header, ISO times, and quotes what needs quoting', () => {
-    const db = new WorkshopProgress(join(scratch, 'csv.db'));
-    db.record('learner,with"odd-chars01', { lesson: 'hello', step: 'step-load', event: 'ran' }, Date.UTC(2026, 11, 3, 9, 0, 0));
-    const [header, row, end] = db.csv().split('\r\n');
-    assert.equal(header, CSV_HEADER);
-    assert.equal(row, '"learner,with""odd-chars01",hello,step-load,2026-12-03T09:00:00.000Z,2026-12-03T09:00:00.000Z,1,');
-    assert.equal(end, '');
-    db.close();
-  });
-});
 
 describe('progress frames', () => {
   test('a report and a learner in the hello are read; anything else is refused', () => {

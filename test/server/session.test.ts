@@ -8,6 +8,7 @@ import { defaultLimits, type Limits } from '../../lab/server/limits.ts';
 import { MachinePool } from '../../lab/server/pool.ts';
 import { bootProgress, MAX_BOOT_PROGRESS, Session, type ClientLink, type StartPolicy } from '../../lab/server/session.ts';
 import { fakeMachines, type FakeScript } from './fake-machine.ts';
+import { Terminal } from './fake-terminal.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -15,35 +16,6 @@ const FAST: StartPolicy = { attempts: 3, firstRetryMs: 10, enterTimeoutMs: 100 }
 
 function limits(over: Partial<Limits> = {}): Limits {
   return { ...defaultLimits(2, 24 * 1024 ** 3), graceMs: 50, ...over };
-}
-
-/** A terminal that records what the session tells it. */
-class Terminal implements ClientLink {
-  statuses: Status[] = [];
-  out = '';
-  closed?: { code: number; reason: string };
-  status(s: Status): void {
-    this.statuses.push(s);
-  }
-  output(d: string): void {
-    this.out += d;
-  }
-  taken(): void {}
-  close(code: number, reason: string): void {
-    this.closed = { code, reason };
-  }
-  get last(): Status | undefined {
-    return this.statuses.at(-1);
-  }
-  async until(pred: (s: Status) => boolean, ms = 3000): Promise<Status> {
-    const end = Date.now() + ms;
-    for (;;) {
-      const s = this.statuses.find(pred);
-      if (s) return s;
-      if (Date.now() > end) throw new Error(`no such status; got ${JSON.stringify(this.statuses)}`);
-      await sleep(2);
-    }
-  }
 }
 
 /** What a session and the pool report to their events (lab/server/events.ts). */

@@ -17,7 +17,8 @@ import Translate, {translate} from '@docusaurus/Translate';
 import {useColorMode} from '@docusaurus/theme-common';
 import type {ConsoleIndex} from '../../../lab/protocol.ts';
 import {writeClipboard} from '../clipboard.ts';
-import {learnerId} from '../Progress/learner.ts';
+import {learnerId, learnerName, saveLearnerName} from '../Progress/learner.ts';
+import {labStatus} from '../lab-status.ts';
 import {chooseBackend, detectBackend, getBackendState, getServerBackendState, subscribeBackend, type Backend} from './backend.ts';
 import {IDLE, LazySession} from './lazy-session.ts';
 import {findSession, registerSession} from './registry.ts';
@@ -124,7 +125,7 @@ const transportCode: Record<Backend, (baseUrl: string) => Promise<Connect>> = {
   server: () =>
     import('./websocket-transport.ts').then(
       ({labSocketUrl, WebSocketTransport}): Connect =>
-        (lesson, events) => new WebSocketTransport({lesson, console: 0, events, url: labSocketUrl(window.location), token: storedToken, learner: () => learnerId()}),
+        (lesson, events) => new WebSocketTransport({lesson, console: 0, events, url: labSocketUrl(window.location), token: storedToken, learner: () => learnerId(), name: () => learnerName()}),
     ),
 };
 
@@ -181,6 +182,71 @@ function useLabSession(
   return session;
 }
 
+/** Whether the page's lab server has a workshop's instructor, who shows learners by the name they give. */
+function useHasInstructor(backend: Backend | undefined): boolean {
+  const [has, setHas] = useState(false);
+  useEffect(() => {
+    if (backend !== 'server') return undefined;
+    let live = true;
+    void labStatus().then((s) => live && setHas(s?.instructor === true));
+    return () => {
+      live = false;
+    };
+  }, [backend]);
+  return has;
+}
+
+/** The learner's name for the instructor's view: optional, kept in this browser, sent with the next connection. */
+function NameField(): ReactNode {
+  const [name, setName] = useState(() => learnerName() ?? '');
+  return (
+    <label className={styles.name}>
+      <Translate id="lab.name.label">Your name for the instructor (optional):</Translate>{' '}
+      <input
+        name="learner-name"
+        value={name}
+        maxLength={40}
+        autoComplete="nickname"
+        onChange={(e) => setName(e.target.value)}
+        onBlur={() => setName(saveLearnerName(name) ?? '')}
+      />
+    </label>
+  );
+}
+
+/** What the workshop's instructor is doing with this terminal: watching it, a message, a reset to allow. */
+function InstructorBar({snap, session}: {snap: SessionSnapshot; session: LazySession | undefined}): ReactNode {
+  const {watching, message, askReset} = snap.instructor;
+  return (
+    <>
+      {watching && (
+        <p className={styles.instructor} data-instructor="watching">
+          <Translate id="lab.instructor.watching">Your instructor is watching this terminal (they cannot type in it).</Translate>
+        </p>
+      )}
+      {message !== undefined && (
+        <p className={styles.instructor} role="alert" data-instructor="message">
+          <Translate id="lab.instructor.message">Message from your instructor:</Translate> <strong>{message}</strong>{' '}
+          <button type="button" className="button button--secondary button--sm" onClick={() => session?.dismissMessage()}>
+            <Translate id="lab.instructor.dismiss">Dismiss</Translate>
+          </button>
+        </p>
+      )}
+      {askReset && (
+        <p className={styles.instructor} role="alert" data-instructor="ask-reset">
+          <Translate id="lab.instructor.askReset">Your instructor asks to reset your VM: you get a fresh one, and what you changed in this one is gone.</Translate>{' '}
+          <button type="button" className="button button--primary button--sm" onClick={() => session?.answerReset(true)}>
+            <Translate id="lab.instructor.allow">Allow</Translate>
+          </button>{' '}
+          <button type="button" className="button button--secondary button--sm" onClick={() => session?.answerReset(false)}>
+            <Translate id="lab.instructor.decline">Not now</Translate>
+          </button>
+        </p>
+      )}
+    </>
+  );
+}
+
 export default function LabTerminal({lesson, console: consoleIndex = 0, title}: Props): ReactNode {
   const isBrowser = useIsBrowser();
   const {colorMode} = useColorMode();
@@ -190,6 +256,7 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
   const {backend} = place;
   const session = useLabSession(lesson, consoleIndex, box, backend, siteRootUrl(siteConfig.baseUrl, i18n));
   const snap = useSyncExternalStore(session?.subscribe ?? noSubscription, session?.getSnapshot ?? idleSnapshot, idleSnapshot);
+  const hasInstructor = useHasInstructor(backend);
 
   useEffect(takeTokenFromUrl, []);
   useEffect(detectBackend, []);
@@ -319,6 +386,8 @@ export default function LabTerminal({lesson, console: consoleIndex = 0, title}: 
           </button>
         </form>
       )}
+      {hasInstructor && consoleIndex === 0 && !started && <NameField />}
+      <InstructorBar snap={snap} session={session} />
       {state === 'booting' && (
         <progress className={styles.progress} max={1} value={status.progress ?? 0} aria-label={translate({id: 'lab.progress', message: 'Boot progress'})} />
       )}

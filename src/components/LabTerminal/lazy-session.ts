@@ -19,6 +19,7 @@ export const IDLE: SessionSnapshot = {
   canReset: false,
   canReconnect: false,
   canBuild: false,
+  instructor: {watching: false, askReset: false},
 };
 
 export class LazySession {
@@ -129,6 +130,14 @@ export class LazySession {
 
   reconnect(): void {
     this.real?.reconnect();
+  }
+
+  answerReset(given: boolean): void {
+    this.real?.answerReset(given);
+  }
+
+  dismissMessage(): void {
+    this.real?.dismissMessage();
   }
 
   paste(text: string): void {

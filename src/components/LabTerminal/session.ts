@@ -27,7 +27,21 @@ export interface SessionSnapshot {
   readonly canReconnect: boolean;
   /** A build can be sent (issue 12): a lab server's VM, ready. */
   readonly canBuild: boolean;
+  /** What a workshop's instructor is doing with this terminal. */
+  readonly instructor: InstructorView;
 }
+
+/** What the page shows of a workshop's instructor. */
+export interface InstructorView {
+  /** They watch this terminal, read-only. */
+  readonly watching: boolean;
+  /** Their last message to the class, until the learner dismisses it. */
+  readonly message?: string;
+  /** They asked to reset this VM; the learner has not answered. */
+  readonly askReset: boolean;
+}
+
+const NO_INSTRUCTOR: InstructorView = {watching: false, askReset: false};
 
 export interface SessionOptions {
   readonly lesson: string;
@@ -76,6 +90,7 @@ export class LabTerminalSession {
   private readonly builds = new Map<number, (frame: BuildFrame) => void>();
   private buildIds = 0;
   private readonly outputWatchers = new Set<(data: string) => void>();
+  private instructor: InstructorView = NO_INSTRUCTOR;
 
   constructor(private readonly opts: SessionOptions) {
     this.snapshot = this.makeSnapshot();
@@ -129,6 +144,7 @@ export class LabTerminalSession {
       canReset: this.opts.console === 0 && ['ready', 'exited', 'panic'].includes(state),
       canReconnect: this.terminal !== undefined && ['disconnected', 'full', 'error'].includes(state) && !needsToken,
       canBuild: state === 'ready' && this.transport?.build !== undefined && (this.transport.canBuild?.() ?? true),
+      instructor: this.instructor,
     };
   }
 
@@ -150,7 +166,11 @@ export class LabTerminalSession {
       else this.early.push(data);
     },
     status: (s) => {
-      if (s.state === 'connecting' || s.state === 'disconnected') this.forgetAcks();
+      if (s.state === 'connecting' || s.state === 'disconnected') {
+        this.forgetAcks();
+        // A new connection is told again if anyone watches or asks.
+        this.instructor = {...this.instructor, watching: false, askReset: false};
+      }
       // The answers to builds under way went to the connection that is gone, or the VM did.
       if (s.state !== 'ready' && s.state !== 'booting') this.endBuilds(s);
       // A reset: a fresh screen for a fresh VM, once (its progress comes as more booting statuses).
@@ -158,6 +178,12 @@ export class LabTerminalSession {
       if (s.state === 'ready') this.wasReady = true;
       this.setStatus(s);
       if (s.state === 'ready') queueMicrotask(() => this.typePending());
+    },
+    instructor: (n) => {
+      if (n.event === 'watching' || n.event === 'not-watching') this.instructor = {...this.instructor, watching: n.event === 'watching'};
+      else if (n.event === 'ask-reset') this.instructor = {...this.instructor, askReset: true};
+      else if (n.text) this.instructor = {...this.instructor, message: n.text};
+      this.changed();
     },
     build: (frame) => {
       const report = this.builds.get(frame.id);
@@ -300,6 +326,20 @@ export class LabTerminalSession {
   private typePending(): void {
     if (this.status.state !== 'ready' || !this.transport || !this.terminal) return;
     for (const cmd of this.pending.splice(0)) this.transport.input(`${cmd}\r`);
+  }
+
+  /** The learner's answer to the instructor's reset question: yes resets the VM (on the server). */
+  answerReset(given: boolean): void {
+    if (!this.instructor.askReset) return;
+    this.transport?.consent?.(given);
+    this.instructor = {...this.instructor, askReset: false};
+    this.changed();
+  }
+
+  dismissMessage(): void {
+    const {message: _gone, ...rest} = this.instructor;
+    this.instructor = rest;
+    this.changed();
   }
 
   focus(): void {

@@ -26,8 +26,13 @@ export interface TerminalLike extends Disposable {
   setDark(dark: boolean): void;
 }
 
+export interface TerminalOptions {
+  /** Output only (the instructor's view of a learner's terminal): keys and pastes send nothing, and the cursor does not blink. */
+  readOnly?: boolean;
+}
+
 /** Makes a terminal inside `host`. */
-export type TerminalFactory = (host: HTMLElement, dark: boolean) => TerminalLike;
+export type TerminalFactory = (host: HTMLElement, dark: boolean, options?: TerminalOptions) => TerminalLike;
 
 const DARK: ITheme = {background: '#1b1b1d', foreground: '#e3e3e3', cursor: '#e3e3e3', selectionBackground: '#4b5563'};
 const LIGHT: ITheme = {background: '#fbfbfb', foreground: '#1c1e21', cursor: '#1c1e21', selectionBackground: '#c7d2fe'};
@@ -43,9 +48,10 @@ let loading: Promise<TerminalFactory> | undefined;
 export function loadXterm(): Promise<TerminalFactory> {
   loading ??= Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit'), import('@xterm/xterm/css/xterm.css')]).then(
     ([{Terminal}, {FitAddon}]): TerminalFactory =>
-      (host, dark) => {
+      (host, dark, options) => {
         const t = new Terminal({
-          cursorBlink: true,
+          cursorBlink: !options?.readOnly,
+          disableStdin: options?.readOnly === true,
           convertEol: false,
           // xterm.js measures glyphs with this string, so it must be a real
           // font list, not var(): an unresolved variable measured one font and

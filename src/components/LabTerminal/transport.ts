@@ -5,7 +5,7 @@
  * the reader's tab (tab-transport.ts) is another. Nothing above this
  * interface (the terminal session, the Run buttons) knows or cares which.
  */
-import type {BuildFrame, ConsoleIndex, StepProgress, Reason, SourceFile, TerminalState} from '../../../lab/protocol.ts';
+import type {BuildFrame, ConsoleIndex, InstructorNotice, StepProgress, Reason, SourceFile, TerminalState} from '../../../lab/protocol.ts';
 
 /** Reasons the page itself gives, beside the server's (lab/protocol.ts). */
 export type PageReason =
@@ -39,6 +39,8 @@ export interface TransportEvents {
   status(status: LabStatus): void;
   /** A build's progress and end. */
   build?(frame: BuildFrame): void;
+  /** From a workshop's instructor: watching, a message, a reset to consent to. */
+  instructor?(notice: InstructorNotice): void;
 }
 
 export interface LabTransport {
@@ -66,5 +68,7 @@ export interface LabTransport {
   canBuild?(): boolean;
   /** Tell the lab server what the learner did on the page, for a workshop's progress; absent where there is no server. */
   progress?(e: StepProgress): void;
+  /** The learner's answer to an instructor's `ask-reset`; absent where there is no server. */
+  consent?(given: boolean): void;
   close(): void;
 }

@@ -47,6 +47,8 @@ export interface WebSocketTransportOptions {
   join?: () => string | undefined;
   /** The learner's id for the hello (src/components/Progress/learner.ts). */
   learner?: () => string | undefined;
+  /** The name the learner gave for a workshop's instructor, if any. */
+  name?: () => string | undefined;
   socket?: SocketFactory;
 }
 
@@ -86,6 +88,7 @@ export class WebSocketTransport implements LabTransport {
     const token = this.opts.token?.();
     const resume = this.session ?? this.opts.join?.();
     const learner = this.opts.learner?.();
+    const name = this.opts.name?.();
     ws.onopen = () => {
       this.send({
         type: 'hello',
@@ -97,6 +100,7 @@ export class WebSocketTransport implements LabTransport {
         ...(token ? {token} : {}),
         ...(resume ? {resume} : {}),
         ...(learner ? {learner} : {}),
+        ...(learner && name ? {name} : {}),
       });
     };
     ws.onmessage = (ev) => {
@@ -109,6 +113,7 @@ export class WebSocketTransport implements LabTransport {
         return this.sendHeld();
       }
       if (f.type === 'build') return this.opts.events.build?.(f);
+      if (f.type === 'instructor') return this.opts.events.instructor?.(f);
       if (f.session) this.session = f.session;
       this.lastState = f.state;
       const {type: _type, session: _session, console: _console, resumed: _resumed, ...status} = f;
@@ -136,6 +141,10 @@ export class WebSocketTransport implements LabTransport {
   progress(e: StepProgress): void {
     // Not sent while disconnected: the browser keeps its own copy, and the instructor's misses it.
     this.send({type: 'progress', ...e});
+  }
+
+  consent(given: boolean): void {
+    this.send({type: 'consent', given});
   }
 
   build(id: number, files: SourceFile[], lesson?: string): boolean {

@@ -1,0 +1,151 @@
+// A workshop's store in PostgreSQL (node-postgres), for a workshop whose
+// servers are on several hosts: every pod of the Deployment reaches the one
+// database, so each instructor's grid shows every learner wherever their
+// VM is. The same tables and rules as the SQLite store (sqlite-store.ts);
+// the SQL differs where the dialects do.
+import pg from 'pg';
+import type { LearnerRow, ResetAsk } from '../instructor-protocol.ts';
+import type { StepProgress } from '../protocol.ts';
+import { learnerRow, type LearnerSeen, type RawLearner, type StepRow, type WorkshopStore } from './workshop-store.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS steps (
+  learner TEXT NOT NULL,
+  lesson TEXT NOT NULL,
+  step TEXT NOT NULL,
+  first_run BIGINT NOT NULL,
+  last_run BIGINT NOT NULL,
+  runs INTEGER NOT NULL,
+  passed BIGINT,
+  PRIMARY KEY (learner, lesson, step)
+);
+CREATE TABLE IF NOT EXISTS learners (
+  learner TEXT PRIMARY KEY,
+  name TEXT,
+  lesson TEXT,
+  vm TEXT NOT NULL,
+  server TEXT NOT NULL,
+  joined BIGINT NOT NULL,
+  seen BIGINT NOT NULL,
+  reset_ask TEXT
+);
+`;
+
+/** Held while the tables are made: pods that start together would otherwise race on CREATE TABLE. */
+const SCHEMA_LOCK = 0x756b6c61; // 'ukla'
+
+/** A store that does not answer in this long is out of reach; the lab goes on without it. */
+const TIMEOUT_MS = 5000;
+
+// Ordered by bytes, as SQLite orders, so both stores give the same CSV and grid.
+const ROSTER = `
+SELECT l.learner, l.name, l.lesson, l.vm, l.server, l.joined, l.seen, l.reset_ask AS "resetAsk",
+  (SELECT COUNT(*) FROM steps s WHERE s.learner = l.learner) AS "stepsRun",
+  (SELECT COUNT(*) FROM steps s WHERE s.learner = l.learner AND s.passed IS NOT NULL) AS "checksPassed",
+  (SELECT GREATEST(MAX(s.last_run), COALESCE(MAX(s.passed), 0)) FROM steps s WHERE s.learner = l.learner) AS "lastProgress",
+  last.step AS "lastStep", last.lesson AS "lastStepLesson"
+FROM learners l
+LEFT JOIN LATERAL (
+  SELECT s.step, s.lesson FROM steps s WHERE s.learner = l.learner ORDER BY s.last_run DESC, s.step COLLATE "C" LIMIT 1
+) last ON true
+ORDER BY l.joined, l.learner COLLATE "C"`;
+
+const STEPS = `
+SELECT learner, lesson, step, first_run AS "firstRun", last_run AS "lastRun", runs, passed
+FROM steps ORDER BY learner COLLATE "C", lesson COLLATE "C", first_run, step COLLATE "C"`;
+
+/** BIGINT comes back as a string (it may not fit a double); these are milliseconds, which do. */
+const ms = (v: unknown): number => Number(v);
+
+export class PostgresStore implements WorkshopStore {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects, makes the tables if they are missing, and says why when it cannot. */
+  static async open(url: string, log: (message: string) => void = () => undefined): Promise<PostgresStore> {
+    const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS });
+    // An idle connection the database drops must not take the server with it.
+    pool.on('error', (e) => log(`lab server: the progress database dropped a connection: ${e.message}`));
+    try {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+        await client.query(SCHEMA);
+        await client.query('COMMIT');
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw new Error(`lab server: cannot use the progress database at ${redact(url)}: ${(e as Error).message}`);
+    }
+    return new PostgresStore(pool);
+  }
+
+  async record(learner: string, e: StepProgress, at = Date.now()): Promise<void> {
+    if (e.event === 'ran') {
+      await this.pool.query(
+        `INSERT INTO steps (learner, lesson, step, first_run, last_run, runs, passed) VALUES ($1, $2, $3, $4, $4, 1, NULL)
+         ON CONFLICT (learner, lesson, step) DO UPDATE SET last_run = EXCLUDED.last_run, runs = steps.runs + 1`,
+        [learner, e.lesson, e.step, at],
+      );
+    } else {
+      await this.pool.query('UPDATE steps SET passed = $4 WHERE learner = $1 AND lesson = $2 AND step = $3', [
+        learner,
+        e.lesson,
+        e.step,
+        e.event === 'passed' ? at : null,
+      ]);
+    }
+  }
+
+  async see(learner: string, e: LearnerSeen, at = Date.now()): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO learners (learner, name, lesson, vm, server, joined, seen) VALUES ($1, $2, $3, $4, $5, $6, $6)
+       ON CONFLICT (learner) DO UPDATE SET
+         name = COALESCE(EXCLUDED.name, learners.name), lesson = COALESCE(EXCLUDED.lesson, learners.lesson),
+         vm = EXCLUDED.vm, server = EXCLUDED.server, seen = EXCLUDED.seen`,
+      [learner, e.name ?? null, e.lesson ?? null, e.vm, e.server, at],
+    );
+  }
+
+  async resetAsk(learner: string, ask: ResetAsk): Promise<void> {
+    await this.pool.query('UPDATE learners SET reset_ask = $2 WHERE learner = $1', [learner, ask]);
+  }
+
+  async roster(now = Date.now()): Promise<LearnerRow[]> {
+    const { rows } = await this.pool.query<RawLearner>(ROSTER);
+    return rows.map((r) => learnerRow(r, now));
+  }
+
+  async rows(): Promise<StepRow[]> {
+    const { rows } = await this.pool.query<Record<keyof StepRow, unknown>>(STEPS);
+    return rows.map((r) => ({
+      learner: String(r.learner),
+      lesson: String(r.lesson),
+      step: String(r.step),
+      firstRun: ms(r.firstRun),
+      lastRun: ms(r.lastRun),
+      runs: ms(r.runs),
+      passed: r.passed === null ? null : ms(r.passed),
+    }));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** The URL without its password, for a message that may reach a log. */
+export function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'the given URL';
+  }
+}
