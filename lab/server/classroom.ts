@@ -7,17 +7,24 @@
 // sessions and the store are passed in, so its tests need neither VMs nor
 // SQLite.
 import type { InstructorServerFrame, LearnerRow } from '../instructor-protocol.ts';
+import type { InstructorFrame } from '../instructor-protocol.ts';
+import type { PeerConnection, PeerDirectory } from './peers.ts';
 import type { Learner, Session } from './session.ts';
 import type { LearnerSeen, WorkshopStore } from './workshop-store.ts';
 
 /** The workshop's store, as the classroom uses it (workshop-store.ts). */
-export type ClassStore = Pick<WorkshopStore, 'see' | 'resetAsk' | 'roster'>;
+export type ClassStore = Pick<WorkshopStore, 'see' | 'resetAsk' | 'roster' | 'announce'>;
 
 /** One instructor's page, as the classroom reaches it. */
 export interface InstructorLink {
   send(frame: InstructorServerFrame): void;
   /** Bytes sent and not yet on the wire: a watch that outruns the instructor's connection is ended. */
   readonly backlog: number;
+  /**
+   * Another server of the workshop, relaying its instructor's requests
+   * (peers.ts): they are for this server's learners only, never relayed on.
+   */
+  readonly fromPeer?: boolean;
 }
 
 export interface ClassroomOptions {
@@ -26,6 +33,8 @@ export interface ClassroomOptions {
   stuckAfterMs: number;
   /** How often the store is told of changes and the grid read again. */
   tickMs: number;
+  /** Where the other servers of the workshop reach this one (peers.ts); none: they cannot. */
+  peerUrl?: string;
   log: (message: string) => void;
   now?: () => number;
 }
@@ -34,6 +43,8 @@ export interface ClassroomOptions {
 export const HEARTBEAT_MS = 30_000;
 /** A watched terminal's output waiting for the instructor's connection, at most. */
 export const MAX_WATCH_BACKLOG = 2 * 1024 * 1024;
+/** How long another server has to answer a reset or a message. */
+const PEER_ANSWER_MS = 10_000;
 
 interface Watching {
   learner: string;
@@ -53,11 +64,16 @@ export class Classroom {
   private tickAgain = false;
   /** Work on the store under way, for idle(). */
   private readonly pending = new Set<Promise<unknown>>();
+  /** Which server holds each learner's VM, from the last grid read. */
+  private readonly serverOf = new Map<string, string>();
+  private announcedAt = -Infinity;
 
   constructor(
     private readonly sessions: { all(): Session[]; ofLearner(learner: string): Session | undefined },
     private readonly store: ClassStore,
     private readonly opts: ClassroomOptions,
+    /** The workshop's other servers, for learners whose VM is on one of them. */
+    private readonly peers?: PeerDirectory,
   ) {
     this.now = opts.now ?? Date.now;
   }
@@ -109,6 +125,10 @@ export class Classroom {
 
   private async publish(): Promise<void> {
     const now = this.now();
+    if (this.opts.peerUrl !== undefined && now - this.announcedAt >= HEARTBEAT_MS) {
+      await this.store.announce(this.opts.server, this.opts.peerUrl, now);
+      this.announcedAt = now;
+    }
     const current = new Map<string, LearnerSeen>();
     for (const s of this.sessions.all()) {
       if (s.isEnded || !s.who) continue;
@@ -144,6 +164,7 @@ export class Classroom {
   }
 
   private sendRoster(link: InstructorLink, learners: LearnerRow[]): void {
+    for (const r of learners) this.serverOf.set(r.learner, r.server);
     link.send({ type: 'roster', now: this.now(), stuckAfterMs: this.opts.stuckAfterMs, learners });
   }
 
@@ -182,6 +203,8 @@ export class Classroom {
     this.unwatch(link);
     const session = this.sessions.ofLearner(learner);
     if (!session) {
+      const elsewhere = this.peerFor(link, learner);
+      if (elsewhere) return this.watchOnPeer(link, learner, elsewhere);
       link.send({ type: 'watch', learner, state: 'ended', message: 'this learner has no lab open on this server' });
       return;
     }
@@ -216,6 +239,83 @@ export class Classroom {
     });
   }
 
+  /** The other server that holds this learner's VM, when this one may ask it. */
+  private peerFor(link: InstructorLink, learner: string): string | undefined {
+    const server = this.serverOf.get(learner);
+    return this.peers && !link.fromPeer && server !== undefined && server !== this.opts.server ? server : undefined;
+  }
+
+  /** Watch a learner on another server: that server's watch, relayed. */
+  private watchOnPeer(link: InstructorLink, learner: string, server: string): void {
+    let over = false;
+    let conn: PeerConnection | undefined;
+    const end = (message: string): void => {
+      if (over) return;
+      over = true;
+      conn?.close();
+      if (this.instructors.get(link)?.learner === learner) this.instructors.set(link, undefined);
+      link.send({ type: 'watch', learner, state: 'ended', message });
+    };
+    // Held at once: an unwatch, or another watch, before the connection is up ends this one.
+    this.instructors.set(link, {
+      learner,
+      stop: () => {
+        over = true;
+        conn?.close();
+      },
+    });
+    const opening = this.peers!.connect(
+      server,
+      (f) => {
+        if (over) return;
+        if (f.type === 'output') {
+          if (link.backlog > MAX_WATCH_BACKLOG) return end("the terminal's output came faster than this connection took it; watch again");
+          link.send(f);
+        } else if (f.type === 'watch' && f.learner === learner) {
+          if (f.state === 'ended') end(f.message ?? `${server} ended the watch`);
+          else link.send(f);
+        } else if (f.type === 'notice') {
+          link.send({ type: 'notice', text: `${server}: ${f.text}` });
+        }
+      },
+      () => end(`the connection to ${server} closed`),
+    );
+    void this.track(
+      opening.then((c) => {
+        if (typeof c === 'string') return end(c);
+        conn = c;
+        if (over) return c.close();
+        c.send({ type: 'watch', learner });
+      }),
+    );
+  }
+
+  /** One request to another server: its answer (a notice) is relayed, then the connection closed. */
+  private askPeer(link: InstructorLink, server: string, frame: InstructorFrame): void {
+    let conn: PeerConnection | undefined;
+    let answered = false;
+    const opening = this.peers!.connect(
+      server,
+      (f) => {
+        if (f.type !== 'notice') return;
+        answered = true;
+        link.send({ type: 'notice', text: `${server}: ${f.text}` });
+        conn?.close();
+      },
+      () => undefined,
+    );
+    void this.track(
+      opening.then((c) => {
+        if (typeof c === 'string') return link.send({ type: 'notice', text: c });
+        conn = c;
+        if (answered) return c.close();
+        c.send(frame);
+        // A peer that never answers must not keep the connection.
+        setTimeout(() => c.close(), PEER_ANSWER_MS).unref();
+      }),
+    );
+  }
+
   unwatch(link: InstructorLink): void {
     const w = this.instructors.get(link);
     if (!w) return;
@@ -227,6 +327,8 @@ export class Classroom {
   /** Ask a learner to let their VM be reset; their page shows the question. */
   askReset(link: InstructorLink, learner: string): void {
     const session = this.sessions.ofLearner(learner);
+    const elsewhere = session ? undefined : this.peerFor(link, learner);
+    if (elsewhere) return this.askPeer(link, elsewhere, { type: 'reset', learner });
     if (!session?.askReset()) {
       link.send({ type: 'notice', text: 'that learner has no terminal open on this server to ask' });
       return;
@@ -254,6 +356,7 @@ export class Classroom {
   }
 
   /** A message to every learner with a terminal open on this server. */
+  /** A message to every learner with a terminal open on this server, and on the workshop's other servers. */
   broadcast(link: InstructorLink, text: string): void {
     let n = 0;
     for (const s of this.sessions.all()) {
@@ -261,7 +364,15 @@ export class Classroom {
       s.notify({ event: 'message', text });
       n++;
     }
-    link.send({ type: 'notice', text: `message sent to ${n} learner${n === 1 ? '' : 's'}` });
+    const sent = `message sent to ${n} learner${n === 1 ? '' : 's'}`;
+    link.send({ type: 'notice', text: this.peers && !link.fromPeer ? `${this.opts.server}: ${sent}` : sent });
+    if (!this.peers || link.fromPeer) return;
+    void this.track(
+      this.peers.others().then(
+        (servers) => servers.forEach((server) => this.askPeer(link, server, { type: 'message', text })),
+        (e: unknown) => link.send({ type: 'notice', text: `the workshop's other servers could not be found: ${String(e)}` }),
+      ),
+    );
   }
 
   /** Stop ticking and watching; resolves once the store has what was on its way to it. */

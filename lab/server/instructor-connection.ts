@@ -13,7 +13,10 @@ const PING_EVERY_MS = 20_000;
 /** An instructor clicks; a page that sends more than this is broken. */
 const FRAMES_PER_SECOND = 20;
 
-export function handleInstructorConnection(ws: WebSocket, classroom: Classroom, log: (message: string) => void): void {
+/** The header another server of the workshop sends when it relays its instructor's requests (peers.ts). */
+export const PEER_HEADER = 'x-uklab-peer';
+
+export function handleInstructorConnection(ws: WebSocket, classroom: Classroom, log: (message: string) => void, fromPeer = false): void {
   let closed = false;
   let alive = true;
   const frames = new TokenBucket(FRAMES_PER_SECOND, 2 * FRAMES_PER_SECOND);
@@ -24,6 +27,7 @@ export function handleInstructorConnection(ws: WebSocket, classroom: Classroom, 
     get backlog() {
       return ws.bufferedAmount;
     },
+    fromPeer,
   };
   const close = (code: number, reason: string): void => {
     if (closed) return;

@@ -29,6 +29,8 @@ export interface InstructorOptions {
   progress: Pick<WorkshopStore, 'rows'> | undefined;
   /** Wrong tokens in the login form count against the address, as in the learners' hello. */
   throttle: AuthThrottle;
+  /** Who asks, for the throttle (origin.ts clientAddress). */
+  address(req: IncomingMessage): string;
   /** Whether a form's Origin and Host are this server's (origin.ts). */
   sameOrigin(req: IncomingMessage): boolean;
   log: (message: string) => void;
@@ -123,7 +125,7 @@ export function instructorHandler(opts: InstructorOptions): (req: IncomingMessag
     text(res, 403, opts.token === undefined ? 'Forbidden: this server was started without --instructor-token' : 'Forbidden');
 
   const login = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const address = req.socket.remoteAddress ?? '-';
+    const address = opts.address(req);
     if (!opts.sameOrigin(req)) return forbidden(res);
     const form = await readForm(req);
     if (!form) return text(res, 400, 'Bad Request');

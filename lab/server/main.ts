@@ -3,11 +3,11 @@
 //
 //   tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]...
 //                          [--no-site-build] [--kvm] [--no-snapshot] [--hide-solutions] [--metrics-token T]
-//                          [--progress-db FILE|URL] [--instructor-token T] [--server-name NAME]
+//                          [--progress-db FILE|URL] [--instructor-token T] [--server-name NAME] [--peer-url URL] [--trust-proxy] [--trust-proxy]
 //                          [--max-sessions N] [--pool-size N] …
 //
 // Environment: UKLAB_HOST, UKLAB_PORT, UKLAB_TOKEN, UKLAB_ACCEL, UKLAB_SNAPSHOT=0, UKLAB_HIDE_SOLUTIONS=1, UKLAB_METRICS_TOKEN,
-// UKLAB_PROGRESS_DB, UKLAB_INSTRUCTOR_TOKEN, UKLAB_SERVER_NAME,
+// UKLAB_PROGRESS_DB, UKLAB_INSTRUCTOR_TOKEN, UKLAB_SERVER_NAME, UKLAB_PEER_URL, UKLAB_TRUST_PROXY=1,
 // UKLAB_ALLOW_ORIGINS (comma-separated), and UKLAB_<LIMIT> for each limit (see limits.ts).
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -35,13 +35,15 @@ async function main(): Promise<void> {
       'progress-db': { type: 'string' },
       'instructor-token': { type: 'string' },
       'server-name': { type: 'string' },
+      'peer-url': { type: 'string' },
+      'trust-proxy': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       ...Object.fromEntries(limitKeys.map((k) => [flagName(k), { type: 'string' as const }])),
     },
   });
   if (values.help) {
     console.log(`usage: tsx lab/server/main.ts [--host H] [--port P] [--token T] [--allow-origin URL]... [--no-site-build] [--kvm] [--no-snapshot] [--hide-solutions] [--metrics-token T]
-         [--progress-db FILE|URL] [--instructor-token T] [--server-name NAME]
+         [--progress-db FILE|URL] [--instructor-token T] [--server-name NAME] [--peer-url URL] [--trust-proxy]
   /healthz and /readyz answer anyone; /metrics (Prometheus) answers the server's own Host, or any with the metrics token
   --kvm (or UKLAB_ACCEL=kvm): run the VMs under KVM if a probe boot works, else TCG
   --no-snapshot (or UKLAB_SNAPSHOT=0): boot every VM, instead of starting it from a saved booted VM (made once, cached)
@@ -52,6 +54,10 @@ async function main(): Promise<void> {
   --instructor-token T (or UKLAB_INSTRUCTOR_TOKEN): the instructor's token, for /instructor and /instructor/progress.csv
       (made and printed for a workshop: when progress is kept or the server is not on loopback)
   --server-name NAME (or UKLAB_SERVER_NAME): this server's name in a progress store shared by several (default: the host name)
+  --trust-proxy (or UKLAB_TRUST_PROXY=1): behind a reverse proxy (an Ingress), count each client by the address the proxy
+      appends to X-Forwarded-For, not by the proxy's; never for a server clients reach directly
+  --peer-url URL (or UKLAB_PEER_URL): where the workshop's other servers reach this one (http://<pod IP>:3000), so that an
+      instructor on any of them can watch, reset and message the learners of this one
 limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`).join(', ')}`);
     return;
   }
@@ -91,8 +97,10 @@ limits (flag or env): ${limitKeys.map((k) => `--${flagName(k)} (${envName(k)})`)
     console.log(`lab server: the instructor's token: ${instructorToken}`);
   }
   const serverName = (values['server-name'] as string | undefined) ?? env.UKLAB_SERVER_NAME;
+  const peerUrl = (values['peer-url'] as string | undefined) ?? env.UKLAB_PEER_URL;
+  const trustProxy = values['trust-proxy'] === true || env.UKLAB_TRUST_PROXY === '1';
   const server = await startLabServer({
-    lab, tabLab, host, port, token, allowOrigins, limits, accel, snapshot, hideSolutions, metricsToken, progressDb, instructorToken, serverName, siteRoot: SITE_ROOT,
+    lab, tabLab, host, port, token, allowOrigins, limits, accel, snapshot, hideSolutions, metricsToken, progressDb, instructorToken, serverName, peerUrl, trustProxy, siteRoot: SITE_ROOT,
   });
   // Before the address is printed: whoever reads it may send SIGTERM at once.
   let stopping = false;

@@ -4,6 +4,7 @@
 // WebSocket to 127.0.0.1 with the learner's ambient access (cross-site
 // WebSocket hijacking), and a rebinding DNS name can make the browser think
 // the lab is same-origin with an attacker's page; checking both stops both.
+import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
 
 export interface OriginPolicy {
@@ -74,4 +75,19 @@ export function refuseUpgrade(policy: OriginPolicy, origin: string | undefined, 
   if (!origin) return 'missing Origin';
   if (!policy.origins.has(origin.toLowerCase())) return 'Origin not allowed';
   return undefined;
+}
+
+/**
+ * Who is asking, for the per-address limits and the log: the socket's peer,
+ * or behind a reverse proxy the server trusts (--trust-proxy: an Ingress,
+ * whose address every learner would otherwise share), the address that
+ * proxy appended to X-Forwarded-For. Only the last one: the ones before it
+ * are whatever the client sent.
+ */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const peer = req.socket.remoteAddress ?? '-';
+  if (!trustProxy) return peer;
+  const forwarded = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(forwarded) ? forwarded.at(-1) : forwarded)?.split(',').at(-1)?.trim();
+  return last || peer;
 }

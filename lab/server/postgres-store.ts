@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { LearnerRow, ResetAsk } from '../instructor-protocol.ts';
 import type { StepProgress } from '../protocol.ts';
-import { learnerRow, type LearnerSeen, type RawLearner, type StepRow, type WorkshopStore } from './workshop-store.ts';
+import { GONE_AFTER_MS, learnerRow, type LearnerSeen, type RawLearner, type ServerRow, type StepRow, type WorkshopStore } from './workshop-store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS steps (
@@ -28,6 +28,11 @@ CREATE TABLE IF NOT EXISTS learners (
   joined BIGINT NOT NULL,
   seen BIGINT NOT NULL,
   reset_ask TEXT
+);
+CREATE TABLE IF NOT EXISTS servers (
+  server TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  seen BIGINT NOT NULL
 );
 `;
 
@@ -132,6 +137,18 @@ export class PostgresStore implements WorkshopStore {
       runs: ms(r.runs),
       passed: r.passed === null ? null : ms(r.passed),
     }));
+  }
+
+  async announce(server: string, url: string, at = Date.now()): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO servers (server, url, seen) VALUES ($1, $2, $3) ON CONFLICT (server) DO UPDATE SET url = EXCLUDED.url, seen = EXCLUDED.seen',
+      [server, url, at],
+    );
+  }
+
+  async servers(now = Date.now()): Promise<ServerRow[]> {
+    const { rows } = await this.pool.query<ServerRow>('SELECT server, url FROM servers WHERE seen >= $1 ORDER BY server COLLATE "C"', [now - GONE_AFTER_MS]);
+    return rows;
   }
 
   async close(): Promise<void> {

@@ -23,13 +23,14 @@ import { QemuMachine, QemuMachines, vmOptions, type MachineSpec } from './lab-ma
 import { ensureSnapshot } from '../builder/snapshot.ts';
 import type { SavedState } from '../vm/lab-vm.ts';
 import { readableVMFiles, UNPRIVILEGED } from '../vm/unprivileged.ts';
-import { isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts';
+import { clientAddress, isLoopback, originPolicy, refuseUpgrade, refuseHost } from './origin.ts';
 import { LabMetrics } from './metrics.ts';
 import { MachinePool } from './pool.ts';
 import { probeHandler } from './probes.ts';
 import { instructorHandler, isInstructor } from './instructor.ts';
-import { handleInstructorConnection } from './instructor-connection.ts';
-import { Classroom } from './classroom.ts';
+import { handleInstructorConnection, PEER_HEADER } from './instructor-connection.ts';
+import { WorkshopPeers } from './peers.ts';
+import { Classroom, type ClassroomOptions } from './classroom.ts';
 import { DEFAULT_STUCK_AFTER_MS, INSTRUCTOR_SOCKET_PATH } from '../instructor-protocol.ts';
 import { openWorkshopStore } from './open-store.ts';
 import { LAB_SOCKET_PATH, LAB_STATUS_PATH, MAX_BUILD_FRAME_BYTES, MIN_TOKEN_LENGTH, type SolutionsVisibility, type StartKind } from '../protocol.ts';
@@ -69,6 +70,12 @@ export interface LabServerOptions {
   instructorToken?: string;
   /** This server's name in a store shared by several (the pod's name); the host name by default. */
   serverName?: string;
+  /**
+   * Where the workshop's other servers reach this one, for an instructor on
+   * one of them who watches, resets or messages a learner here (peers.ts):
+   * http://<pod IP>:<port>; 'self' takes the server's own URL.
+   */
+  peerUrl?: string;
   /** The instructor's grid flags a learner with no progress for this long. */
   stuckAfterMs?: number;
   /**
@@ -76,6 +83,12 @@ export interface LabServerOptions {
    * made at the first start and cached: true by default; false boots each.
    */
   snapshot?: boolean;
+  /**
+   * The server is behind a reverse proxy (an Ingress) that appends the
+   * client's address to X-Forwarded-For: the per-address limits count that
+   * address, not the proxy's. Never set it for a server clients reach directly.
+   */
+  trustProxy?: boolean;
   /** Run each QEMU as a user and group of its own (lab/vm/unprivileged.ts); the default when the server runs as root. */
   dropPrivileges?: boolean;
   log?: (message: string) => void;
@@ -170,9 +183,11 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   const machines = new QemuMachines(spec, opts.snapshot === false ? undefined : await snapshotFor(spec, log), log);
   const pool: MachinePool = new MachinePool(machines.make, { size: limits.poolSize, maxBooting: limits.maxBooting, events: metrics });
   const registry = new SessionRegistry(pool, limits, undefined, metrics);
-  const classroom = progress
-    ? new Classroom(registry, progress, { server: opts.serverName ?? hostname(), stuckAfterMs: opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS, tickMs: 1000, log })
-    : undefined;
+  const serverName = opts.serverName ?? hostname();
+  // The peer URL 'self' is known once the port is: set below, before the first tick.
+  const classroomOptions: ClassroomOptions = { server: serverName, stuckAfterMs: opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS, tickMs: 1000, log };
+  const peers = progress && opts.instructorToken !== undefined ? new WorkshopPeers(progress, serverName, opts.instructorToken) : undefined;
+  const classroom = progress ? new Classroom(registry, progress, classroomOptions, peers) : undefined;
   // Learners' builds: against the lab kernel's tree with the image's
   // compiler, in a sandbox, under the same user scheme as QEMU.
   const noBuilds = limits.buildSlots === 0 ? 'this lab server does not build code (its build-slots is 0)' : sandboxProblem();
@@ -227,6 +242,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     token: opts.instructorToken,
     progress,
     throttle,
+    address: (req) => clientAddress(req, opts.trustProxy === true),
     sameOrigin: (req) => !refuseHost(policy, req.headers.host) && (req.headers.origin === undefined || policy.origins.has(req.headers.origin.toLowerCase())),
     log,
   });
@@ -238,7 +254,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
     socket.on('error', () => undefined);
     const path = (req.url ?? '').split('?')[0];
     if (path !== LAB_SOCKET_PATH && path !== INSTRUCTOR_SOCKET_PATH) return reject(socket, 404, 'Not Found');
-    const address = req.socket.remoteAddress ?? '-';
+    const address = clientAddress(req, opts.trustProxy === true);
     const why = refuseUpgrade(policy, req.headers.origin, req.headers.host);
     if (why) {
       metrics.refused('origin');
@@ -250,7 +266,9 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
         metrics.refused('instructor');
         return reject(socket, 403, 'Forbidden');
       }
-      wss.handleUpgrade(req, socket, head, (ws) => handleInstructorConnection(ws, classroom, log));
+      // A peer proves itself with the instructor's token, as a bearer token: a browser's cookie does not make a peer.
+      const fromPeer = req.headers[PEER_HEADER] === '1' && req.headers.authorization !== undefined;
+      wss.handleUpgrade(req, socket, head, (ws) => handleInstructorConnection(ws, classroom, log, fromPeer));
       return;
     }
     const admission = gate.admit(address);
@@ -277,12 +295,14 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   // Port 0 became a real port: the policy must name it.
   policy = originPolicy(opts.host, port, opts.allowOrigins);
   pool.start();
+  const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
+  const url = `http://${shownHost}:${port}`;
+  if (opts.peerUrl !== undefined) classroomOptions.peerUrl = opts.peerUrl === 'self' ? url : opts.peerUrl;
   classroom?.start();
 
-  const shownHost = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${shownHost}:${port}`,
+    url,
     port,
     registry,
     pool,

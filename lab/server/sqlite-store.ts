@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import type { ResetAsk } from '../instructor-protocol.ts';
 import type { StepProgress } from '../protocol.ts';
-import { learnerRow, type LearnerSeen, type RawLearner, type StepRow, type WorkshopStore } from './workshop-store.ts';
+import { GONE_AFTER_MS, learnerRow, type LearnerSeen, type RawLearner, type ServerRow, type StepRow, type WorkshopStore } from './workshop-store.ts';
 import type { LearnerRow } from '../instructor-protocol.ts';
 
 const SCHEMA = `
@@ -31,6 +31,11 @@ CREATE TABLE IF NOT EXISTS learners (
   seen INTEGER NOT NULL,
   reset_ask TEXT
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS servers (
+  server TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  seen INTEGER NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** How long a write waits for another server's write to the same file. */
@@ -44,6 +49,8 @@ export class SqliteStore implements WorkshopStore {
   private readonly ask: Database.Statement;
   private readonly learners: Database.Statement;
   private readonly steps: Database.Statement;
+  private readonly announced: Database.Statement;
+  private readonly alive: Database.Statement;
 
   /** `path` ':memory:' keeps it for the server's life only. */
   constructor(path: string) {
@@ -74,6 +81,10 @@ export class SqliteStore implements WorkshopStore {
     this.steps = this.db.prepare(`
       SELECT learner, lesson, step, first_run AS firstRun, last_run AS lastRun, runs, passed
       FROM steps ORDER BY learner, lesson, first_run, step`);
+    this.announced = this.db.prepare(`
+      INSERT INTO servers (server, url, seen) VALUES (@server, @url, @at)
+      ON CONFLICT (server) DO UPDATE SET url = @url, seen = @at`);
+    this.alive = this.db.prepare(`SELECT server, url FROM servers WHERE seen >= @since ORDER BY server`);
   }
 
   async record(learner: string, e: StepProgress, at = Date.now()): Promise<void> {
@@ -96,6 +107,14 @@ export class SqliteStore implements WorkshopStore {
 
   async rows(): Promise<StepRow[]> {
     return this.steps.all() as StepRow[];
+  }
+
+  async announce(server: string, url: string, at = Date.now()): Promise<void> {
+    this.announced.run({ server, url, at });
+  }
+
+  async servers(now = Date.now()): Promise<ServerRow[]> {
+    return this.alive.all({ since: now - GONE_AFTER_MS }) as ServerRow[];
   }
 
   async close(): Promise<void> {

@@ -37,7 +37,17 @@ export interface WorkshopStore {
   roster(now?: number): Promise<LearnerRow[]>;
   /** Every step of every learner, in the CSV's order. */
   rows(): Promise<StepRow[]>;
+  /** This server is alive, and other servers of the workshop reach it at `url` (peers.ts). */
+  announce(server: string, url: string, at?: number): Promise<void>;
+  /** The servers that announced themselves lately (within GONE_AFTER_MS). */
+  servers(now?: number): Promise<ServerRow[]>;
   close(): Promise<void>;
+}
+
+/** A server of the workshop, as other servers reach it. */
+export interface ServerRow {
+  server: string;
+  url: string;
 }
 
 /**

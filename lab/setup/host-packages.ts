@@ -79,6 +79,19 @@ export const DEBIAN_KERNEL_PACKAGES: readonly HostPackage[] = [
   { name: 'linux-headers-6.12-cloud-amd64', why: "tests: the lessons' modules built for that kernel" },
 ];
 
+/**
+ * The Kubernetes packaging's test (test/deploy/manifests.test.ts) renders
+ * deploy/k8s with `kubectl kustomize`. Debian 12's kubectl is 1.20, whose
+ * kustomize is v2.0.3, and the manifests are written for that old a
+ * kustomize too (deploy/README.md). lab/setup/prepare-tests.ts installs it
+ * only where no kubectl runs: its /usr/bin/kubectl clashes with any other
+ * package that ships one (the `kubectl` of Google's Cloud SDK, for
+ * instance), and any kubectl renders the manifests.
+ */
+export const DEPLOY_TEST_PACKAGES: readonly HostPackage[] = [
+  { name: 'kubernetes-client', why: 'tests: kubectl kustomize renders the Kubernetes manifests under deploy/k8s (test/deploy/manifests.test.ts)' },
+];
+
 /** Names from `wanted` that dpkg does not report as installed. */
 export function missingPackages(wanted: readonly HostPackage[]): string[] {
   const names = wanted.map((p) => p.name);

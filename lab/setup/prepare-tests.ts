@@ -6,7 +6,8 @@ import { buildDebianLab } from '../builder/debian-lab.ts';
 import { buildLab } from '../builder/lab.ts';
 import { buildTabLab } from '../builder/tab-lab.ts';
 import { ensureSite } from '../builder/site.ts';
-import { DEBIAN_KERNEL_PACKAGES, LAB_PACKAGES, TAB_LAB_PACKAGES, ensureHostPackages, type HostPackage } from './host-packages.ts';
+import { spawnSync } from 'node:child_process';
+import { DEBIAN_KERNEL_PACKAGES, DEPLOY_TEST_PACKAGES, LAB_PACKAGES, TAB_LAB_PACKAGES, ensureHostPackages, type HostPackage } from './host-packages.ts';
 
 export const TEST_PACKAGES: readonly HostPackage[] = [
   { name: 'chromium', why: 'end-to-end tests in a headless browser' },
@@ -17,7 +18,10 @@ export const TEST_PACKAGES: readonly HostPackage[] = [
   ...DEBIAN_KERNEL_PACKAGES,
 ];
 
-ensureHostPackages([...LAB_PACKAGES, ...TAB_LAB_PACKAGES, ...TEST_PACKAGES]);
+/** Any kubectl renders the manifests; Debian's is installed only where there is none (its /usr/bin/kubectl clashes with others'). */
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
+ensureHostPackages([...LAB_PACKAGES, ...TAB_LAB_PACKAGES, ...TEST_PACKAGES, ...(hasKubectl ? [] : DEPLOY_TEST_PACKAGES)]);
 const lab = await buildLab();
 await buildDebianLab(lab.kernel);
 await buildTabLab();

@@ -230,6 +230,7 @@ describe('the classroom', () => {
       see: () => Promise.reject(new Error('database is locked')),
       resetAsk: () => Promise.resolve(),
       roster: () => Promise.resolve([]),
+      announce: () => Promise.resolve(),
     };
     const classroom = new Classroom(c.registry, broken, { server: 'pod-a', stuckAfterMs: 1, tickMs: 10_000, log: (m) => c.logs.push(m) });
     try {

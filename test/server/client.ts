@@ -211,6 +211,7 @@ export async function startTestServer(
     progressDb?: string;
     instructorToken?: string;
     serverName?: string;
+    peerUrl?: string;
   } = {},
 ): Promise<LabServer> {
   const lab = await serverTestLab();
@@ -225,6 +226,7 @@ export async function startTestServer(
     progressDb: opts.progressDb,
     instructorToken: opts.instructorToken,
     serverName: opts.serverName,
+    peerUrl: opts.peerUrl,
     limits: { ...defaultLimits(), poolSize: 1, maxBooting: 1, maxSessions: 4, ...limits },
     siteRoot: opts.siteRoot ?? '/nonexistent',
     log: opts.log ?? (() => undefined),

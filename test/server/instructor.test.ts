@@ -2,7 +2,8 @@
 // what it opens, the instructor's WebSocket and who may open it, the grid
 // of two servers sharing one PostgreSQL store (as the pods of a workshop on
 // Kubernetes do), a read-only watch that input cannot get through, a reset
-// the learner allows, and a message to the class.
+// the learner allows, a message to the class, and the same for a learner on
+// the other server, relayed by the instructor's server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
@@ -94,8 +95,8 @@ describe('the instructor’s view on two servers sharing one store', () => {
   before(async () => {
     postgres = await startPostgres();
     const store = postgres.url;
-    a = await startTestServer({ maxSessions: 2, poolSize: 0 }, { progressDb: store, instructorToken: INSTRUCTOR, serverName: 'server-a' });
-    b = await startTestServer({ maxSessions: 1, poolSize: 0 }, { progressDb: store, instructorToken: INSTRUCTOR, serverName: 'server-b' });
+    a = await startTestServer({ maxSessions: 2, poolSize: 0 }, { progressDb: store, instructorToken: INSTRUCTOR, serverName: 'server-a', peerUrl: 'self' });
+    b = await startTestServer({ maxSessions: 1, poolSize: 0 }, { progressDb: store, instructorToken: INSTRUCTOR, serverName: 'server-b', peerUrl: 'self' });
   });
 
   after(async () => {
@@ -190,9 +191,22 @@ describe('the instructor’s view on two servers sharing one store', () => {
       await again.until(() => again.row(ADA)?.resetAsk === 'allowed', 'allowed, on the grid');
       assert.ok(again.frames.some((f) => f.type === 'notice' && f.text === 'Ada allowed the reset'));
 
-      // A message to the class on this server.
+      // A message to the class, on both servers.
       again.send({ type: 'message', text: 'Break until 11:00' });
-      await ada.until(() => ada.notices.some((n) => n.event === 'message' && n.text === 'Break until 11:00'), 30_000, 'the message');
+      for (const l of [ada, lin]) await l.until(() => l.notices.some((n) => n.event === 'message' && n.text === 'Break until 11:00'), 30_000, 'the message');
+      await again.until(() => again.frames.some((f) => f.type === 'notice' && f.text === 'server-b: message sent to 1 learner'), "server b's count");
+      assert.ok(again.frames.some((f) => f.type === 'notice' && f.text === 'server-a: message sent to 1 learner'));
+
+      // Lin's VM is on the other server: the watch and the question go there, relayed.
+      again.send({ type: 'watch', learner: LIN });
+      await lin.until(() => lin.notices.some((n) => n.event === 'watching'), 30_000, 'watched from the other server');
+      assert.equal(await lin.run('echo far-$((6 * 7))'), 'far-42');
+      await again.until(() => again.output.includes('far-42'), "Lin's output, relayed");
+      again.send({ type: 'unwatch' });
+      await lin.until(() => lin.notices.some((n) => n.event === 'not-watching'), 30_000, 'the end of the relayed watch');
+      again.send({ type: 'reset', learner: LIN });
+      await lin.until(() => lin.notices.some((n) => n.event === 'ask-reset'), 30_000, 'the question, from the other server');
+      await again.until(() => again.frames.some((f) => f.type === 'notice' && f.text === 'server-b: asked Lin to allow a reset'), 'the relayed notice');
       again.close();
     } finally {
       teacher.close();

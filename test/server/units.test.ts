@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { applyOverrides, defaultLimits } from '../../lab/server/limits.ts';
-import { originPolicy, refuseUpgrade } from '../../lab/server/origin.ts';
+import { clientAddress, originPolicy, refuseUpgrade } from '../../lab/server/origin.ts';
+import type { IncomingMessage } from 'node:http';
 import { BadSourceFiles, closeReason, MAX_BUILD_FILES, MAX_SOURCE_BYTES, parseClientFrame, parseServerFrame, PROTOCOL_VERSION, ProtocolError, refusalOfClose, stateAfterExit, VersionMismatch, wantsToken } from '../../lab/protocol.ts';
 import { resolveFile } from '../../lab/server/http.ts';
 import { sweepStaleVMFiles } from '../../lab/vm/unprivileged.ts';
@@ -68,6 +69,15 @@ describe('server frames, as the page reads them', () => {
     assert.equal(parseServerFrame('{"type":"build","id":3,"state":"exploded"}'), undefined);
     assert.equal(parseServerFrame('{"type":"build","state":"done"}'), undefined);
   });
+});
+
+test("the client's address: the socket's peer, or behind a trusted proxy the last address it appended", () => {
+  const req = (forwarded?: string | string[]): IncomingMessage =>
+    ({ socket: { remoteAddress: '10.0.0.5' }, headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } }) as unknown as IncomingMessage;
+  assert.equal(clientAddress(req('203.0.113.7'), false), '10.0.0.5', 'not trusted: the header is anyone\'s to write');
+  assert.equal(clientAddress(req('1.2.3.4, 203.0.113.7'), true), '203.0.113.7', 'what the client claimed comes first; the proxy appends the truth');
+  assert.equal(clientAddress(req(['1.2.3.4', '198.51.100.2']), true), '198.51.100.2');
+  assert.equal(clientAddress(req(), true), '10.0.0.5', 'no header: the peer');
 });
 
 describe('origin policy', () => {

@@ -108,6 +108,19 @@ for (const kind of kinds) {
       assert.equal((await db.roster(11_000 + GONE_AFTER_MS + 1))[0]!.vm, 'left', "a server that went quiet: its learners are gone");
       await db.close();
     });
+
+    test('servers say where they are reached; one that went quiet is no peer', async () => {
+      const db = await open('servers');
+      await db.announce('pod-a', 'http://10.0.0.1:3000', 1000);
+      await db.announce('pod-b', 'http://10.0.0.2:3000', 1000);
+      await db.announce('pod-a', 'http://10.0.0.9:3000', 5000);
+      assert.deepEqual(await db.servers(5000), [
+        { server: 'pod-a', url: 'http://10.0.0.9:3000' },
+        { server: 'pod-b', url: 'http://10.0.0.2:3000' },
+      ]);
+      assert.deepEqual(await db.servers(1000 + GONE_AFTER_MS + 1), [{ server: 'pod-a', url: 'http://10.0.0.9:3000' }]);
+      await db.close();
+    });
   });
 }
 
