@@ -7,7 +7,7 @@
  *
  * Pure, like lab/protocol.ts: no Node and no DOM imports.
  */
-import { LEARNER_ID, ProtocolError, type SessionState } from './protocol.ts';
+import { jsonObject, LEARNER_ID, ProtocolError, type SessionState } from './protocol.ts';
 
 export { cleanName, MAX_NAME_CHARS } from './protocol.ts';
 
@@ -147,14 +147,7 @@ function only(f: Json, keys: readonly string[]): void {
 
 /** One frame from the instructor's page, or a ProtocolError. There is no input frame: a watched terminal is read-only. */
 export function parseInstructorFrame(raw: string): InstructorFrame {
-  let f: unknown;
-  try {
-    f = JSON.parse(raw);
-  } catch {
-    throw new ProtocolError('frame is not JSON');
-  }
-  if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new ProtocolError('frame is not a JSON object');
-  const o = f as Json;
+  const o = jsonObject(raw);
   switch (o.type) {
     case 'watch':
       only(o, ['type', 'learner']);

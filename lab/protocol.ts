@@ -466,7 +466,8 @@ function onlyKeys(o: Json, keys: readonly string[]): void {
   for (const k of Object.keys(o)) if (!keys.includes(k)) throw new ProtocolError(`unknown field '${k}'`);
 }
 
-function object(raw: string): Json {
+/** A frame's JSON object, or a ProtocolError saying why it is none (both protocols read frames so). */
+export function jsonObject(raw: string): Record<string, unknown> {
   let o: unknown;
   try {
     o = JSON.parse(raw);
@@ -521,7 +522,7 @@ export class VersionMismatch extends ProtocolError {}
 
 /** One client frame, from the raw WebSocket message, or a ProtocolError saying what is wrong. */
 export function parseClientFrame(raw: string, consoles: number = CONSOLE_COUNT): ClientFrame {
-  const f = object(raw);
+  const f = jsonObject(raw);
   switch (f.type) {
     case 'hello':
       onlyKeys(f, ['type', 'v', 'lesson', 'token', 'resume', 'console', 'cols', 'rows', 'target', 'learner', 'name']);
@@ -595,7 +596,7 @@ const STATUS_STATES: ReadonlySet<string> = new Set<StatusState>(['booting', 'rea
 export function parseServerFrame(raw: string): ServerFrame | undefined {
   let f: Json;
   try {
-    f = object(raw);
+    f = jsonObject(raw);
   } catch {
     return undefined;
   }

@@ -29,6 +29,7 @@ import { sameSecret } from './secret.ts';
 import type { Admission, AuthThrottle } from './gate.ts';
 import type { Limits } from './limits.ts';
 import type { RateLimitedLog } from './log.ts';
+import { keepAlive } from './keep-alive.ts';
 import { TokenBucket } from './meter.ts';
 import type { Classroom } from './classroom.ts';
 import type { ClientLink, Learner, Session } from './session.ts';
@@ -60,7 +61,6 @@ export interface ConnectionContext {
   classroom?: Pick<Classroom, 'refused' | 'answered' | 'changed'>;
 }
 
-const PING_EVERY_MS = 20_000;
 /** How a build frame starts when the page encodes it (encodeFrame): the one frame that may be large. */
 const BUILD_FRAME_START = Buffer.from('{"type":"build"');
 const TAKEN_EVERY_MS = 20;
@@ -85,7 +85,6 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
   let learner: string | undefined;
   let consoleIndex: ConsoleIndex = 0;
   let closed = false;
-  let alive = true;
   // Input characters, and frames of every kind, each within its own budget:
   // an ack or a resize costs a frame, never input (a terminal that acks
   // every frame must not wait for its own keystrokes).
@@ -144,12 +143,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
   };
 
   const helloTimer = setTimeout(() => close(CLOSE.policy, closeReason('hello-timeout', 'no hello frame in time')), limits.helloTimeoutMs);
-  const ping = setInterval(() => {
-    if (!alive) return ws.terminate();
-    alive = false;
-    ws.ping();
-  }, PING_EVERY_MS);
-  ws.on('pong', () => (alive = true));
+  const stopPinging = keepAlive(ws);
 
   /** Past a budget, stop reading the socket until it is paid off: TCP pushes back on the client. */
   const meter = (inputChars: number): void => {
@@ -346,7 +340,7 @@ export function handleConnection(ws: WebSocket, ctx: ConnectionContext): void {
     clearTimeout(helloTimer);
     clearTimeout(rateTimer);
     clearTimeout(takenTimer);
-    clearInterval(ping);
+    stopPinging();
     stopWaitingForQueue?.();
     ctx.admission.closed();
     session?.detach(consoleIndex, link);

@@ -7,9 +7,9 @@ import type { RawData, WebSocket } from 'ws';
 import { ProtocolError, CLOSE, closeReason } from '../protocol.ts';
 import { parseInstructorFrame, type InstructorServerFrame } from '../instructor-protocol.ts';
 import type { Classroom, InstructorLink } from './classroom.ts';
+import { keepAlive } from './keep-alive.ts';
 import { TokenBucket } from './meter.ts';
 
-const PING_EVERY_MS = 20_000;
 /** An instructor clicks; a page that sends more than this is broken. */
 const FRAMES_PER_SECOND = 20;
 
@@ -18,7 +18,6 @@ export const PEER_HEADER = 'x-uklab-peer';
 
 export function handleInstructorConnection(ws: WebSocket, classroom: Classroom, log: (message: string) => void, fromPeer = false): void {
   let closed = false;
-  let alive = true;
   const frames = new TokenBucket(FRAMES_PER_SECOND, 2 * FRAMES_PER_SECOND);
   const link: InstructorLink = {
     send: (frame: InstructorServerFrame) => {
@@ -36,12 +35,7 @@ export function handleInstructorConnection(ws: WebSocket, classroom: Classroom, 
     setTimeout(() => ws.terminate(), 2000).unref();
   };
   const leave = classroom.join(link);
-  const ping = setInterval(() => {
-    if (!alive) return ws.terminate();
-    alive = false;
-    ws.ping();
-  }, PING_EVERY_MS);
-  ws.on('pong', () => (alive = true));
+  const stopPinging = keepAlive(ws);
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
     if (closed) return;
@@ -68,7 +62,7 @@ export function handleInstructorConnection(ws: WebSocket, classroom: Classroom, 
   ws.on('error', () => undefined);
   ws.on('close', () => {
     closed = true;
-    clearInterval(ping);
+    stopPinging();
     leave();
   });
 }

@@ -7,40 +7,14 @@ import { describe, test } from 'node:test';
 import { MAX_MESSAGE_CHARS, parseInstructorFrame, type InstructorFrame, type LearnerRow } from '../../lab/instructor-protocol.ts';
 import { FIRST_RETRY_MS, InstructorClient, MAX_NOTICES, MAX_RETRY_MS, type Delay } from '../../src/components/Instructor/client.ts';
 import { MAX_PENDING_CHARS, WatchScreen } from '../../src/components/Instructor/watch-screen.ts';
-import type { SocketLike } from '../../src/components/LabTerminal/websocket-transport.ts';
+import { FakeSocket as SharedFakeSocket } from '../helpers/fake-socket.ts';
 
 const ALICE = 'a'.repeat(20);
 const BOB = 'b'.repeat(20);
 
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  raw: string[] = [];
-  onopen: ((ev: unknown) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-  closedWith?: number;
-  constructor(readonly url: string) {}
-  /** What the page sent, as the server reads it (a frame it cannot parse throws). */
-  get sent(): InstructorFrame[] {
-    return this.raw.map(parseInstructorFrame);
-  }
-  send(data: string): void {
-    this.raw.push(data);
-  }
-  close(code?: number): void {
-    this.closedWith = code ?? 1005;
-  }
-  // The server's side:
-  accept(): void {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  frame(f: object | string): void {
-    this.onmessage?.({ data: typeof f === 'string' ? f : JSON.stringify(f) });
-  }
-  drop(code = 1006, reason = ''): void {
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
+class FakeSocket extends SharedFakeSocket<InstructorFrame> {
+  constructor(url: string) {
+    super(url, parseInstructorFrame);
   }
 }
 

@@ -9,8 +9,9 @@ import { findSession, hasPageConsole, registerSession, runInPageConsole } from '
 import { LabTerminalSession, type SessionOptions } from '../../src/components/LabTerminal/session.ts';
 import type { TerminalFactory, TerminalLike } from '../../src/components/LabTerminal/terminal.ts';
 import type { LabStatus, LabTransport, TransportEvents } from '../../src/components/LabTerminal/transport.ts';
-import { labSocketUrl, WebSocketTransport, type SocketLike } from '../../src/components/LabTerminal/websocket-transport.ts';
+import { labSocketUrl, WebSocketTransport } from '../../src/components/LabTerminal/websocket-transport.ts';
 import { TabBuildClient } from '../../src/components/LabTerminal/tab-builds.ts';
+import { FakeSocket as SharedFakeSocket } from '../helpers/fake-socket.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -381,32 +382,10 @@ describe('the page registry', () => {
   });
 });
 
-/** A socket that records what the transport sends and lets the test play the server. */
-class FakeSocket implements SocketLike {
-  readyState = 0;
-  sent: ClientFrame[] = [];
-  onopen: ((ev: unknown) => void) | null = null;
-  onmessage: ((ev: { data: unknown }) => void) | null = null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
-  closedWith?: number;
-  constructor(readonly url: string) {}
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as ClientFrame);
-  }
-  close(code?: number): void {
-    this.closedWith = code ?? 1005;
-  }
-  // The server's side:
-  accept(): void {
-    this.readyState = 1;
-    this.onopen?.({});
-  }
-  frame(f: object | string): void {
-    this.onmessage?.({ data: typeof f === 'string' ? f : JSON.stringify(f) });
-  }
-  drop(code: number, reason: string): void {
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
+/** A socket that records what the transport sends, as JSON, and lets the test play the server. */
+class FakeSocket extends SharedFakeSocket<ClientFrame> {
+  constructor(url: string) {
+    super(url, (raw) => JSON.parse(raw) as ClientFrame);
   }
 }
 
