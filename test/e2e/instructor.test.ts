@@ -83,6 +83,12 @@ test('two learners and the instructor: the grid, a read-only watch, a reset with
   await row('Ada').and(teacher.locator('[data-vm="ready"]')).waitFor({ timeout: 10_000 });
   await row('Lin').and(teacher.locator('[data-vm="ready"]')).waitFor({ timeout: 10_000 });
   const cell = (name: string, col: string) => row(name).locator(`td[data-col="${col}"]`);
+  // Sortable: by name, then the other way round.
+  const names = async (): Promise<string[]> => teacher.locator('tr[data-learner] [data-name]').allTextContents();
+  assert.deepEqual(await names(), ['Ada', 'Lin']);
+  await teacher.locator('th[data-col="name"] button').click();
+  await teacher.locator('th[data-col="name"][aria-sort="descending"]').waitFor({ timeout: 5000 });
+  assert.deepEqual(await names(), ['Lin', 'Ada']);
 
   // Ada runs a step, then passes the lesson's check: the grid follows.
   const step = (anchor: string) => ada.locator(`figure[data-step="${anchor}"]`);
