@@ -59,33 +59,65 @@ const STEPS = `
 SELECT learner, lesson, step, first_run AS "firstRun", last_run AS "lastRun", runs, passed
 FROM steps ORDER BY learner COLLATE "C", lesson COLLATE "C", first_run, step COLLATE "C"`;
 
+/** How long a server waits at its start for a database that is not up yet, and how often it tries. */
+const WAIT_FOR_DATABASE_MS = 60_000;
+const RETRY_MS = 1000;
+
+/** Connection errors of a database on its way up, as opposed to one that refuses this server. */
+function notUpYet(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  // 57P03: "the database system is starting up".
+  if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', '57P03'].includes(code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated/.test((e as Error).message ?? '');
+}
+
+async function makeTables(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+    await client.query(SCHEMA);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
 /** BIGINT comes back as a string (it may not fit a double); these are milliseconds, which do. */
 const ms = (v: unknown): number => Number(v);
 
 export class PostgresStore implements WorkshopStore {
   private constructor(private readonly pool: pg.Pool) {}
 
-  /** Connects, makes the tables if they are missing, and says why when it cannot. */
-  static async open(url: string, log: (message: string) => void = () => undefined): Promise<PostgresStore> {
+  /**
+   * Connects, makes the tables if they are missing, and says why when it
+   * cannot. A database that is not up yet (pods applied together: the lab
+   * servers start before PostgreSQL answers) is waited for, up to `waitMs`;
+   * one that refuses (a wrong password, no such database) fails at once.
+   */
+  static async open(url: string, opts: { log?: (message: string) => void; waitMs?: number } = {}): Promise<PostgresStore> {
+    const log = opts.log ?? (() => undefined);
     const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: TIMEOUT_MS, query_timeout: TIMEOUT_MS });
     // An idle connection the database drops must not take the server with it.
     pool.on('error', (e) => log(`lab server: the progress database dropped a connection: ${e.message}`));
-    try {
-      const client = await pool.connect();
+    const giveUpAt = Date.now() + (opts.waitMs ?? WAIT_FOR_DATABASE_MS);
+    for (let said = false; ; ) {
       try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-        await client.query(SCHEMA);
-        await client.query('COMMIT');
+        await makeTables(pool);
+        break;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      } finally {
-        client.release();
+        if (notUpYet(e) && Date.now() < giveUpAt) {
+          if (!said) log(`lab server: waiting for the progress database at ${redact(url)} (${(e as Error).message})`);
+          said = true;
+          await new Promise((r) => setTimeout(r, RETRY_MS));
+          continue;
+        }
+        await pool.end().catch(() => undefined);
+        throw new Error(`lab server: cannot use the progress database at ${redact(url)}: ${(e as Error).message}`);
       }
-    } catch (e) {
-      await pool.end().catch(() => undefined);
-      throw new Error(`lab server: cannot use the progress database at ${redact(url)}: ${(e as Error).message}`);
     }
     return new PostgresStore(pool);
   }

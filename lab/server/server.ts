@@ -154,7 +154,7 @@ export async function startLabServer(opts: LabServerOptions): Promise<LabServer>
   // Opened first: a file the server cannot open stops it before any VM starts.
   const progress =
     opts.progressDb !== undefined
-      ? await openWorkshopStore(opts.progressDb)
+      ? await openWorkshopStore(opts.progressDb, log)
       : opts.instructorToken !== undefined
         ? await openWorkshopStore(':memory:')
         : undefined;

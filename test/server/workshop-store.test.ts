@@ -134,13 +134,21 @@ describe('the PostgreSQL store itself', () => {
     await Promise.all(stores.map((s) => s.close()));
   });
 
-  test('a database out of reach stops the server at once, saying where, without the password', async () => {
+  test('a database still on its way up is waited for; one out of reach stops the server, saying where, without the password', async () => {
     const url = 'postgres://uklab:s3cret@127.0.0.1:1/workshop';
-    await assert.rejects(PostgresStore.open(url), (e: Error) => {
+    const said: string[] = [];
+    const t0 = Date.now();
+    await assert.rejects(PostgresStore.open(url, { log: (m) => said.push(m), waitMs: 2500 }), (e: Error) => {
       assert.match(e.message, /cannot use the progress database at postgres:\/\/uklab:\*\*\*@127\.0\.0\.1:1\/workshop: .*ECONNREFUSED/);
       assert.doesNotMatch(e.message, /s3cret/);
       return true;
     });
+    assert.ok(Date.now() - t0 >= 2000, 'it kept trying for the time it was given');
+    assert.deepEqual(said, ['lab server: waiting for the progress database at postgres://uklab:***@127.0.0.1:1/workshop (connect ECONNREFUSED 127.0.0.1:1)'], 'said once');
+    // A database that answers and refuses this server: no waiting.
+    const t1 = Date.now();
+    await assert.rejects(PostgresStore.open(`${postgres.url.replace('/postgres', '/no_such_database')}`, { waitMs: 30_000 }), /database "no_such_database" does not exist/);
+    assert.ok(Date.now() - t1 < 5000, 'refused at once');
     assert.equal(redact('not a url'), 'the given URL');
   });
 });
