@@ -9,7 +9,6 @@
  */
 import { jsonObject, LEARNER_ID, ProtocolError, type SessionState } from './protocol.ts';
 
-export { cleanName, MAX_NAME_CHARS } from './protocol.ts';
 
 /** The instructor's page, in each locale's folder of the site. */
 export const INSTRUCTOR_PAGE = '/instructor';
@@ -18,6 +17,8 @@ export const INSTRUCTOR_SOCKET_PATH = '/instructor/ws';
 /** Where the login form posts the instructor's token; the answer sets INSTRUCTOR_COOKIE. */
 export const INSTRUCTOR_LOGIN_PATH = '/instructor/login';
 export const INSTRUCTOR_LOGOUT_PATH = '/instructor/logout';
+/** Every learner's steps and checks, as CSV (lab/server/workshop-store.ts progressCsv). */
+export const PROGRESS_CSV_PATH = '/instructor/progress.csv';
 /**
  * The cookie that proves the instructor's token was given: an HMAC of the
  * token, never the token, so every server of a workshop that knows the
@@ -207,9 +208,7 @@ function learnerRow(v: unknown): LearnerRow | undefined {
 export function parseInstructorServerFrame(raw: string): InstructorServerFrame | undefined {
   let o: Json;
   try {
-    const f: unknown = JSON.parse(raw);
-    if (typeof f !== 'object' || f === null) return undefined;
-    o = f as Json;
+    o = jsonObject(raw);
   } catch {
     return undefined;
   }

@@ -10,13 +10,12 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
-import { INSTRUCTOR_COOKIE, INSTRUCTOR_LOGIN_PATH, INSTRUCTOR_LOGOUT_PATH, INSTRUCTOR_PAGE } from '../instructor-protocol.ts';
+import { INSTRUCTOR_COOKIE, INSTRUCTOR_LOGIN_PATH, INSTRUCTOR_LOGOUT_PATH, INSTRUCTOR_PAGE, PROGRESS_CSV_PATH } from '../instructor-protocol.ts';
 import type { AuthThrottle } from './gate.ts';
 import { progressCsv, type WorkshopStore } from './workshop-store.ts';
 import { text } from './probes.ts';
 import { bearer, sameSecret } from './secret.ts';
 
-export const PROGRESS_CSV_PATH = '/instructor/progress.csv';
 
 /** The site's instructor page, in the default locale or another one's folder, by any of the names the site handler serves it under. */
 const PAGE = /^(?:\/[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)?\/instructor(?:\.html|\/|\/index\.html)?$/;

@@ -37,7 +37,7 @@ export interface Learner {
 }
 
 /** Console 0's recent output, kept for a viewer who starts watching mid-session. */
-export const RECENT_OUTPUT_CHARS = 32 * 1024;
+const RECENT_OUTPUT_CHARS = 32 * 1024;
 /** Clears a terminal (RIS): what a viewer gets when the VM is replaced, as the learner's terminal clears then. */
 const CLEAR_SCREEN = '\x1bc';
 
@@ -286,10 +286,6 @@ export class Session {
     return () => {
       if (this.viewers.delete(viewer) && this.viewers.size === 0 && !this.ended) this.notify({ event: 'not-watching' });
     };
-  }
-
-  get watched(): boolean {
-    return this.viewers.size > 0;
   }
 
   /** Tell every terminal of this session (a message, a reset to consent to). */

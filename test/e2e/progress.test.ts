@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { REPO_ROOT } from '../../lab/paths.ts';
-import { PROGRESS_CSV_PATH } from '../../lab/server/instructor.ts';
+import { PROGRESS_CSV_PATH } from '../../lab/instructor-protocol.ts';
 import { LEARNER_KEY } from '../../src/components/Progress/learner.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { launchChromium } from '../helpers/browser.ts';

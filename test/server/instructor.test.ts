@@ -16,7 +16,7 @@ import {
   type LearnerRow,
   type RosterFrame,
 } from '../../lab/instructor-protocol.ts';
-import { PROGRESS_CSV_PATH } from '../../lab/server/instructor.ts';
+import { PROGRESS_CSV_PATH } from '../../lab/instructor-protocol.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { startPostgres, type TestPostgres } from '../helpers/postgres.ts';
 import { LabClient, startTestServer } from './client.ts';

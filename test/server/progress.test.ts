@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseClientFrame, ProtocolError, PROTOCOL_VERSION } from '../../lab/protocol.ts';
-import { PROGRESS_CSV_PATH } from '../../lab/server/instructor.ts';
+import { PROGRESS_CSV_PATH } from '../../lab/instructor-protocol.ts';
 import { CSV_HEADER } from '../../lab/server/workshop-store.ts';
 import type { LabServer } from '../../lab/server/server.ts';
 import { LabClient, startTestServer } from './client.ts';

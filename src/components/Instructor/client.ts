@@ -17,13 +17,6 @@ import {
 } from '../../../lab/instructor-protocol.ts';
 import type {SocketFactory, SocketLike} from '../LabTerminal/websocket-transport.ts';
 
-/**
- * Every learner's steps and checks, as a CSV file. lab/server/instructor.ts
- * serves it (PROGRESS_CSV_PATH there: that module is Node's, so not
- * imported here), at the root of the lab server whatever the site's baseUrl.
- */
-export const CSV_PATH = '/instructor/progress.csv';
-
 /** How many of the server's notices the page keeps. */
 export const MAX_NOTICES = 5;
 /** The first wait before connecting again after a drop, doubled at each failure up to MAX_RETRY_MS. */

@@ -12,9 +12,9 @@ import clsx from 'clsx';
 import useIsBrowser from '@docusaurus/useIsBrowser';
 import Translate, {translate} from '@docusaurus/Translate';
 import {useColorMode} from '@docusaurus/theme-common';
-import {INSTRUCTOR_LOGOUT_PATH, MAX_MESSAGE_CHARS, type LearnerRow, type LearnerVM, type ResetAsk} from '../../../lab/instructor-protocol.ts';
+import {INSTRUCTOR_LOGOUT_PATH, MAX_MESSAGE_CHARS, PROGRESS_CSV_PATH, type LearnerRow, type LearnerVM, type ResetAsk} from '../../../lab/instructor-protocol.ts';
 import {loadXterm, type TerminalLike} from '../LabTerminal/terminal.ts';
-import {CSV_PATH, INITIAL_SNAPSHOT, InstructorClient, type InstructorSnapshot, type Watching} from './client.ts';
+import {INITIAL_SNAPSHOT, InstructorClient, type InstructorSnapshot, type Watching} from './client.ts';
 import {COLUMNS, displayName, formatSince, nextSort, sortRows, stuck, type Column, type Sort} from './grid.ts';
 import {WatchScreen} from './watch-screen.ts';
 import styles from './styles.module.css';
@@ -176,7 +176,7 @@ function LearnerGrid({snap, client, now}: {snap: InstructorSnapshot; client: Ins
               );
             })}
             <th>
-              <span className={styles.srOnly}>
+              <span className="sr-only">
                 <Translate id="instructor.col.actions" description="Column of the instructor's grid with the Watch and Reset buttons">
                   Actions
                 </Translate>
@@ -463,7 +463,7 @@ export default function Instructor(): ReactNode {
   const watchedRow = watching && snap.learners.find((r) => r.learner === watching.learner);
   const links = (
     <div className={styles.links}>
-      <a className="button button--secondary button--sm" href={CSV_PATH} download>
+      <a className="button button--secondary button--sm" href={PROGRESS_CSV_PATH} download>
         <Translate id="instructor.csv" description="Link: every learner's progress as a CSV file">
           Download progress (CSV)
         </Translate>

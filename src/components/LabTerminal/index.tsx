@@ -15,7 +15,7 @@ import useIsBrowser from '@docusaurus/useIsBrowser';
 import useDocusaurusContext from '@docusaurus/useDocusaurusContext';
 import Translate, {translate} from '@docusaurus/Translate';
 import {useColorMode} from '@docusaurus/theme-common';
-import type {ConsoleIndex} from '../../../lab/protocol.ts';
+import {MAX_NAME_CHARS, type ConsoleIndex} from '../../../lab/protocol.ts';
 import {writeClipboard} from '../clipboard.ts';
 import {learnerId, learnerName, saveLearnerName} from '../Progress/learner.ts';
 import {labStatus} from '../lab-status.ts';
@@ -205,7 +205,7 @@ function NameField(): ReactNode {
       <input
         name="learner-name"
         value={name}
-        maxLength={40}
+        maxLength={MAX_NAME_CHARS}
         autoComplete="nickname"
         onChange={(e) => setName(e.target.value)}
         onBlur={() => setName(saveLearnerName(name) ?? '')}

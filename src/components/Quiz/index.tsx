@@ -182,13 +182,13 @@ export function Question(props: QuestionProps & Partial<Placement>): ReactNode {
                 {picked && (
                   <span className={styles.mark}>
                     <span aria-hidden="true">✓</span>
-                    <span className={styles.srOnly}>{translate({id: 'quiz.mark.right', message: '(right)'})}</span>
+                    <span className="sr-only">{translate({id: 'quiz.mark.right', message: '(right)'})}</span>
                   </span>
                 )}
                 {mark && (
                   <span className={styles.mark}>
                     <span aria-hidden="true">✗</span>
-                    <span className={styles.srOnly}>{translate({id: 'quiz.mark.wrong', message: '(wrong)'})}</span>
+                    <span className="sr-only">{translate({id: 'quiz.mark.wrong', message: '(wrong)'})}</span>
                   </span>
                 )}
               </label>

@@ -192,7 +192,7 @@ export default function RoundTripChart({data}: Props): ReactNode {
                   style={{width: `${at(r[i]![id]!)}%`}}
                   title={`${labName(l.lab)}: ${formatNs(l.roundTrips.find((t) => t.id === id)!.ns)} ns, ${formatRatio(r[i]![id]!)} ${timesLabel()}`}>
                   <span className={styles.value}>
-                    <span className={styles.sr}>{labName(l.lab)}: </span>
+                    <span className="sr-only">{labName(l.lab)}: </span>
                     {formatRatio(r[i]![id]!)}
                   </span>
                 </span>
