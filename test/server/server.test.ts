@@ -96,20 +96,21 @@ describe('a session', () => {
     assert.equal(await c.run('cat /tmp/state'), 'kept');
   });
 
-  test('reset gives a fresh VM, from the pool, within a second', async () => {
+  test('reset gives a fresh VM, one the pool had ready', async () => {
     const before = sessionPid(sessionId)!;
     await c.run('echo old > /tmp/state');
     await c.until(() => server.pool.stats.idle > 0, 30_000, 'a pooled VM');
-    const t0 = performance.now();
+    // The VMs up before the reset: the one it gets must be among them, not a new boot.
+    const pooled = new Set(childQemuPids());
     const n = c.statuses.length;
     c.send({ type: 'reset' });
     await c.until(() => c.statuses.slice(n).find((s) => s.state === 'ready'), 10_000, 'ready after reset');
-    const ms = performance.now() - t0;
     assert.ok(c.statuses.slice(n).some((s) => s.state === 'booting'), 'the terminal is told to clear');
-    assert.notEqual(sessionPid(sessionId), before);
+    const after = sessionPid(sessionId)!;
+    assert.notEqual(after, before);
+    assert.ok(pooled.has(after), `the new VM (${after}) was one of the pool's (${[...pooled].join(', ')})`);
     assert.equal(await c.run('cat /tmp/state 2>/dev/null || echo none'), 'none');
     assert.equal(await c.run('pwd'), '/lab/hello');
-    assert.ok(ms < 1000, `reset took ${ms.toFixed(0)} ms`);
     assert.ok(await waitGone(before), 'the old VM is reaped');
   });
 
