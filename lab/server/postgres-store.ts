@@ -122,7 +122,30 @@ export class PostgresStore implements WorkshopStore {
     return new PostgresStore(pool);
   }
 
-  async record(learner: string, e: StepProgress, at = Date.now()): Promise<void> {
+  /**
+   * Each learner's last write, so that the next waits for it. The pool runs
+   * queries on up to four connections at once: a check's verdict, sent just
+   * after its run, reached the database first in a test on a busy machine,
+   * updated no row since the run's row was not there yet, and was lost.
+   */
+  private readonly tails = new Map<string, Promise<void>>();
+
+  /** Runs `write` after every earlier write for the same learner has ended, failed or not. */
+  private inOrder(learner: string, write: () => Promise<void>): Promise<void> {
+    const mine = (this.tails.get(learner) ?? Promise.resolve()).then(write);
+    const tail = mine.catch(() => undefined);
+    this.tails.set(learner, tail);
+    void tail.then(() => {
+      if (this.tails.get(learner) === tail) this.tails.delete(learner);
+    });
+    return mine;
+  }
+
+  record(learner: string, e: StepProgress, at = Date.now()): Promise<void> {
+    return this.inOrder(learner, () => this.write(learner, e, at));
+  }
+
+  private async write(learner: string, e: StepProgress, at: number): Promise<void> {
     if (e.event === 'ran') {
       await this.pool.query(
         `INSERT INTO steps (learner, lesson, step, first_run, last_run, runs, passed) VALUES ($1, $2, $3, $4, $4, 1, NULL)
@@ -139,7 +162,11 @@ export class PostgresStore implements WorkshopStore {
     }
   }
 
-  async see(learner: string, e: LearnerSeen, at = Date.now()): Promise<void> {
+  see(learner: string, e: LearnerSeen, at = Date.now()): Promise<void> {
+    return this.inOrder(learner, () => this.seeNow(learner, e, at));
+  }
+
+  private async seeNow(learner: string, e: LearnerSeen, at: number): Promise<void> {
     await this.pool.query(
       `INSERT INTO learners (learner, name, lesson, vm, server, joined, seen) VALUES ($1, $2, $3, $4, $5, $6, $6)
        ON CONFLICT (learner) DO UPDATE SET
@@ -149,8 +176,10 @@ export class PostgresStore implements WorkshopStore {
     );
   }
 
-  async resetAsk(learner: string, ask: ResetAsk): Promise<void> {
-    await this.pool.query('UPDATE learners SET reset_ask = $2 WHERE learner = $1', [learner, ask]);
+  resetAsk(learner: string, ask: ResetAsk): Promise<void> {
+    return this.inOrder(learner, async () => {
+      await this.pool.query('UPDATE learners SET reset_ask = $2 WHERE learner = $1', [learner, ask]);
+    });
   }
 
   async roster(now = Date.now()): Promise<LearnerRow[]> {

@@ -26,6 +26,12 @@ export interface StepRow {
   passed: number | null;
 }
 
+/**
+ * Where a workshop's progress and learners are kept. One learner's writes
+ * (record, see, resetAsk) take effect in the order they are called, even
+ * when the caller does not wait for each: a page sends a check's verdict
+ * right after its run, and the server does not wait between them.
+ */
 export interface WorkshopStore {
   /** What a learner's page reported: a step run, or a check's verdict (which follows its run). */
   record(learner: string, e: StepProgress, at?: number): Promise<void>;

@@ -67,6 +67,28 @@ for (const kind of kinds) {
       await again.close();
     });
 
+    test("one learner's writes keep their order when nobody waits between them", async () => {
+      const db = await open('order');
+      // As a page sends them: each check's verdict right after its run.
+      const checks = Array.from({ length: 40 }, (_, i) => `exercise-${i}-check`);
+      const writes = checks.flatMap((step, i) => [
+        db.record(ADA, { lesson: 'ioctl', step, event: 'ran' }, 1000 + i),
+        db.record(ADA, { lesson: 'ioctl', step, event: 'passed' }, 2000 + i),
+      ]);
+      writes.push(
+        db.see(LIN, { name: 'Lin', lesson: 'ioctl', vm: 'booting', server: 'a' }, 1000),
+        db.see(LIN, { vm: 'ready', server: 'a' }, 1001),
+        db.resetAsk(LIN, 'asked'),
+        db.resetAsk(LIN, 'allowed'),
+      );
+      await Promise.all(writes);
+      const passed = (await db.rows()).filter((r) => r.passed !== null).map((r) => r.step);
+      assert.deepEqual(passed.sort(), [...checks].sort(), 'every verdict kept');
+      const lin = (await db.roster(2000)).find((r) => r.learner === LIN);
+      assert.deepEqual([lin?.vm, lin?.resetAsk], ['ready', 'allowed']);
+      await db.close();
+    });
+
     test('two handles, as two servers, see each other', async () => {
       const a = await open('shared');
       const b = await open('shared');
