@@ -213,6 +213,8 @@ export class PostgresStore implements WorkshopStore {
   }
 
   async close(): Promise<void> {
+    // Writes still waiting their turn would find the pool ended.
+    while (this.tails.size > 0) await Promise.all(this.tails.values());
     await this.pool.end();
   }
 }

@@ -86,7 +86,13 @@ for (const kind of kinds) {
       assert.deepEqual(passed.sort(), [...checks].sort(), 'every verdict kept');
       const lin = (await db.roster(2000)).find((r) => r.learner === LIN);
       assert.deepEqual([lin?.vm, lin?.resetAsk], ['ready', 'allowed']);
+      // Closing waits for writes still in line.
+      const late = [2, 3, 4].map((n) => db.record(LIN, { lesson: 'ioctl', step: `step-${n}`, event: 'ran' }, 3000 + n));
       await db.close();
+      await Promise.all(late);
+      const again = await open('order');
+      assert.equal((await again.rows()).filter((r) => r.learner === LIN).length, 3);
+      await again.close();
     });
 
     test('two handles, as two servers, see each other', async () => {
